@@ -1,0 +1,119 @@
+/**
+ * Data of the RFC 9568 §6 state machine: parameters, state, events in, actions out.
+ *
+ * Time is always an argument (`now`, `at`: milliseconds on a monotonic clock); timers are
+ * deadlines held in the state and handed to one scheduler as `arm` / `cancel` actions.
+ */
+
+import type { Advertisement } from './advertisement.js';
+
+/** RFC 9568 names the master "Active"; logs and status say MASTER for operators (§1.3 terms). */
+export type StateName = 'initialize' | 'backup' | 'active' | 'fault';
+
+/**
+ * adver: Adver_Timer (§6.2). activeDown: Active_Down_Timer (§6.2).
+ * startup: the start-up delay (an extension, as keepalived's startup_delay).
+ * preempt: the preemption delay (an extension, as keepalived's preempt_delay).
+ */
+export type TimerName = 'adver' | 'activeDown' | 'startup' | 'preempt';
+
+/** Fixed for the life of an instance; built by the runtime from the configuration. */
+export interface InstanceParams {
+  /** Configured priority, 1–255; 255 is the address owner (§5.2.4). */
+  readonly priority: number;
+  /** Advertisement_Interval in centiseconds (§6.1). */
+  readonly advertIntervalCs: number;
+  /** Preempt_Mode (§6.1), default true. */
+  readonly preempt: boolean;
+  /** Extension: how long a Backup waits before preempting a lower-priority Active router. */
+  readonly preemptDelayMs: number;
+  /** Extension: how long Initialize waits after start-up before the §6.4.1 start-up event. */
+  readonly startupDelayMs: number;
+  /** Accept_Mode (§6.1): whether the Active router accepts packets to the virtual addresses. */
+  readonly acceptMode: boolean;
+  /** This member is the IP failover group's configured master. */
+  readonly groupMaster: boolean;
+  /** Local primary IPvX address (the source of our advertisements), for the §6.4.3 tie-break. */
+  readonly primaryAddress: Uint8Array;
+}
+
+/** Why the Active_Down_Timer is running: decides the reason reported when it fires. */
+export type DownCause = 'startup' | 'silence' | 'release' | 'preempt';
+
+export type TransitionReason =
+  /** Initialize → Active: priority 255 goes Active at once (§6.4.1). */
+  | 'owner-startup'
+  /** Initialize → Backup (§6.4.1). */
+  | 'startup'
+  /** Backup → Active: no Active router was heard since start-up. */
+  | 'no-active-seen'
+  /** Backup → Active: the Active router fell silent for Active_Down_Interval (§6.4.2). */
+  | 'active-down'
+  /** Backup → Active: the Active router released with priority 0, after Skew_Time (§6.4.2). */
+  | 'active-released'
+  /** Backup → Active: this router preempted a lower-priority Active router (§6.4.2). */
+  | 'preempt'
+  /** Active → Backup: a higher priority was advertised (§6.4.3). */
+  | 'higher-priority-seen'
+  /** Active → Backup: equal priority from a higher primary address (§6.4.3). */
+  | 'equal-priority-higher-address'
+  /** Any → Initialize (§6.4.2, §6.4.3 Shutdown). */
+  | 'shutdown'
+  /** Any → Fault: link down or a failed tracker (extension). */
+  | 'fault'
+  /** Fault → Backup: every fault cleared. */
+  | 'fault-cleared';
+
+export interface InstanceState {
+  readonly name: StateName;
+  /** The effective priority: the configured one, lowered or raised by tracking (issue 4). */
+  readonly priority: number;
+  /** Active_Adver_Interval (§6.1): learned from the Active router while Backup. */
+  readonly activeAdverIntervalCs: number;
+  /** Armed deadlines; a timer event for a timer not armed here is stale and ignored. */
+  readonly timers: Readonly<Partial<Record<TimerName, number>>>;
+  readonly downCause: DownCause;
+  /** Sources of faults now present (e.g. "link", "track:web-health"). */
+  readonly faults: readonly string[];
+  /** Set by the start-up event, cleared by shutdown. */
+  readonly started: boolean;
+  /** Address of the Active router last accepted, as a Backup; ours while Active. */
+  readonly activeAddress: Uint8Array | null;
+  /** When the state was entered and why. */
+  readonly since: number;
+  readonly reason: TransitionReason | null;
+}
+
+export type FsmEvent =
+  | { readonly type: 'startup'; readonly now: number }
+  | { readonly type: 'shutdown'; readonly now: number }
+  | { readonly type: 'timer'; readonly timer: TimerName; readonly now: number }
+  /** An advertisement that passed the §7.1 checks; `from` is its IP source. */
+  | {
+      readonly type: 'advert';
+      readonly adv: Pick<Advertisement, 'priority' | 'maxAdvertIntervalCs'>;
+      readonly from: Uint8Array;
+      readonly now: number;
+    }
+  | { readonly type: 'fault-raised'; readonly source: string; readonly now: number }
+  | { readonly type: 'fault-cleared'; readonly source: string; readonly now: number }
+  /** The effective priority changed (tracking weights); 1–254. */
+  | { readonly type: 'priority'; readonly priority: number; readonly now: number };
+
+export type AnnounceCause = 'became-active' | 'lower-priority-seen';
+
+export type FsmAction =
+  | { readonly type: 'transition'; readonly from: StateName; readonly to: StateName; readonly reason: TransitionReason }
+  | { readonly type: 'send-advert'; readonly priority: number }
+  | { readonly type: 'arm'; readonly timer: TimerName; readonly at: number }
+  | { readonly type: 'cancel'; readonly timer: TimerName }
+  /** `accept`: Accept_Mode or owner; the data plane drops traffic to the addresses otherwise. */
+  | { readonly type: 'add-vips'; readonly accept: boolean }
+  | { readonly type: 'del-vips' }
+  /** Gratuitous ARP / unsolicited NA from the NIC's own MAC. */
+  | { readonly type: 'announce'; readonly cause: AnnounceCause };
+
+export interface StepResult {
+  readonly state: InstanceState;
+  readonly actions: readonly FsmAction[];
+}
