@@ -33,8 +33,8 @@ export function errorsOf(t: Test, json: unknown): ConfigIssue[] {
   return result.errors;
 }
 
-/** The config and warnings of a document that must be accepted; fails the test otherwise. */
-export function acceptedConfig(t: Test, json: unknown): { config: DaemonConfig; warnings: ConfigIssue[] } {
+/** The config and warnings of a document that must be accepted; throws (failing the test) otherwise. */
+export function acceptedConfig(json: unknown): { config: DaemonConfig; warnings: ConfigIssue[] } {
   const result = validateConfig(json);
   if (!result.ok) throw new Error(`expected the configuration to be accepted, got ${JSON.stringify(result.errors)}`);
   return { config: result.config, warnings: result.warnings };
