@@ -52,12 +52,12 @@ function ipv4PseudoHeader(src: Uint8Array, dst: Uint8Array, length: number): Uin
 }
 
 /** RFC 8200 §8.1 pseudo-header: src, dst, 32-bit upper-layer length, 3 zero bytes, next header. */
-function ipv6PseudoHeader(src: Uint8Array, dst: Uint8Array, length: number): Uint8Array {
+export function ipv6PseudoHeader(src: Uint8Array, dst: Uint8Array, length: number, nextHeader = VRRP_IP_PROTOCOL): Uint8Array {
   const header = new Uint8Array(40);
   header.set(src.subarray(0, 16), 0);
   header.set(dst.subarray(0, 16), 16);
   new DataView(header.buffer).setUint32(32, length);
-  header[39] = VRRP_IP_PROTOCOL;
+  header[39] = nextHeader;
   return header;
 }
 

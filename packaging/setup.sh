@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets a fresh Debian machine up to build ipfailoverd and, with --test, to run its tests.
+# Run as root from the repository. Installs only what is missing; safe to run again.
+#   bash packaging/setup.sh          Node.js ≥ 20, a C toolchain for the native parts, iproute2; npm ci
+#   bash packaging/setup.sh --test   the above, plus keepalived and tcpdump for the interop tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+need=()
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+if [ $want_test = 1 ]; then
+  command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
+  command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then
+  echo "setup: Node.js $(node --version) is too old; ipfailoverd needs Node.js 20 or newer (Debian 13 ships it)" >&2
+  exit 1
+fi
+
+# Dependencies exactly as locked; native parts are built here (see allowScripts in package.json).
+npm ci --no-audit --no-fund
+npm run build

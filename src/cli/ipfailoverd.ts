@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// The ipfailoverd command: parse the command line (args.ts), then carry the
+// command out. Output goes through process.stdout/stderr and the status
+// through process.exitCode, so buffered output is flushed before exit.
+import { readFile } from 'node:fs/promises';
+import { formatIssue, loadConfigFile } from '../config/load.js';
+import { checkConfig, reportConfigErrors } from './check-config.js';
+import { parseCliArgs } from './args.js';
+import { EX_OK, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
+import { usageHint, usageText } from './usage.js';
+
+const PROGRAM = 'ipfailoverd';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const command = parseCliArgs(argv);
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(usageText());
+      return EX_OK;
+    case 'version':
+      process.stdout.write(`${PROGRAM} ${await readVersion()}\n`);
+      return EX_OK;
+    case 'usage-error':
+      process.stderr.write(`${PROGRAM}: ${command.message}\n${usageHint()}\n`);
+      return EX_USAGE;
+    case 'check-config':
+      return checkConfig(PROGRAM, command.file);
+    case 'run': {
+      const result = await loadConfigFile(command.configFile);
+      if (!result.ok) return reportConfigErrors(PROGRAM, command.configFile, result.errors);
+      for (const warning of result.warnings) process.stderr.write(`${PROGRAM}: warning: ${formatIssue(warning)}\n`);
+      process.stderr.write(
+        `${PROGRAM}: the configuration is valid, but the VRRP data plane is not built in this version; ` +
+          'nothing to run (use --check-config to validate a configuration)\n',
+      );
+      return EX_UNAVAILABLE;
+    }
+  }
+}
+
+// package.json sits three levels above this file once compiled
+// (dist/src/cli/ipfailoverd.js), in the source tree and when installed.
+async function readVersion(): Promise<string> {
+  const manifest: unknown = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'));
+  const version = (manifest as { version?: unknown }).version;
+  return typeof version === 'string' ? version : 'unknown';
+}
+
+process.exitCode = await main(process.argv.slice(2));

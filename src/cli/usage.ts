@@ -1,0 +1,51 @@
+// The text of `ipfailoverd --help`, laid out like a manual page.
+import { EX_CONFIG, EX_OK, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
+
+export function usageText(): string {
+  return `NAME
+    ipfailoverd - VRRPv3 (RFC 9568) daemon for cloud IP failover groups
+
+SYNOPSIS
+    ipfailoverd --config FILE
+    ipfailoverd --check-config FILE
+    ipfailoverd --help | --version
+
+DESCRIPTION
+    ipfailoverd runs inside each VM of a cloud IP failover group: VMs that
+    share reserved IP addresses without a virtual MAC address. The VMs elect
+    a master with VRRP version 3; the master adds the shared addresses to its
+    interface and announces them with gratuitous ARP or unsolicited
+    Neighbor Advertisements.
+
+OPTIONS
+    --config FILE
+        Run the daemon with the JSON configuration in FILE.
+
+    --check-config FILE
+        Validate FILE and exit. Prints a summary of each instance and any
+        warnings on standard output, or every error as "PATH: MESSAGE" on
+        standard error, PATH being a JSON Pointer such as /instances/0/vrid.
+
+    -h, --help
+        Show this text and exit.
+
+    --version
+        Print the version and exit.
+
+EXIT STATUS
+    ${EX_OK}   success
+    ${EX_USAGE}  wrong command line (EX_USAGE)
+    ${EX_UNAVAILABLE}  a needed feature is not available in this build (EX_UNAVAILABLE)
+    ${EX_CONFIG}  the configuration is invalid or unreadable (EX_CONFIG)
+
+FILES
+    /etc/ipfailoverd/config.json
+        Conventional location of the configuration; config.example.json in
+        the source tree shows every setting.
+`;
+}
+
+/** One line for stderr after a usage error. */
+export function usageHint(): string {
+  return "Try 'ipfailoverd --help' for more information.";
+}

@@ -1,0 +1,35 @@
+// Turns a schema-valid document (defaults applied) into the typed
+// DaemonConfig: addresses parsed and normalized, the family derived.
+import { parseAddress, parseCidr, type ParseResult } from './cidr.js';
+import type { ConfigDocument, DaemonConfig, InstanceConfig, InstanceDocument } from './types.js';
+
+export function buildConfig(doc: ConfigDocument): DaemonConfig {
+  return {
+    statusSocket: doc.statusSocket,
+    log: { level: doc.log.level },
+    instances: doc.instances.map(buildInstance),
+  };
+}
+
+function buildInstance(doc: InstanceDocument): InstanceConfig {
+  const { virtualAddresses, unicastPeers, sourceAddress, ...scalars } = doc;
+  const vips = virtualAddresses.map((text) => parsed(parseCidr(text)));
+  const first = vips[0];
+  if (first === undefined) throw new Error('bug: schema let an instance through without virtual addresses');
+  return {
+    ...scalars,
+    announce: { ...doc.announce },
+    // The first address decides; cross-checks report any other family.
+    family: first.family,
+    virtualAddresses: vips,
+    unicastPeers: unicastPeers?.map((text) => parsed(parseAddress(text))),
+    sourceAddress: sourceAddress === undefined ? undefined : parsed(parseAddress(sourceAddress)),
+  };
+}
+
+// The schema's ipAddress keyword has already accepted every address, so a
+// failure here is our bug, not the user's.
+function parsed<T>(result: ParseResult<T>): T {
+  if (!result.ok) throw new Error(`bug: schema accepted an address that does not parse: ${result.reason}`);
+  return result.value;
+}

@@ -1,0 +1,280 @@
+// Rules between fields that JSON Schema cannot express. They run on a
+// document that already passed the schema, so they can rely on its shape.
+//
+// Each rule is a row: a stable code, a severity, and a function that returns
+// every violation it finds (never only the first), each with the JSON Pointer
+// of the field to change.
+import { virtualAddressProblem, unicastEndpointProblem } from './address-class.js';
+import { familyName, type IpAddress, type IpFamily } from './cidr.js';
+import { jsonPointer, type ConfigIssue, type IssueCode } from './issues.js';
+import type { DaemonConfig, InstanceConfig } from './types.js';
+
+export type Severity = 'error' | 'warning';
+
+export interface Finding {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface CrossCheck {
+  readonly code: IssueCode;
+  readonly severity: Severity;
+  readonly find: (config: DaemonConfig) => Finding[];
+}
+
+/** Highest priority, reserved for the router that owns the addresses (RFC 9568 §5.2.4). */
+export const OWNER_PRIORITY = 255;
+
+// Bytes before the address list: IPv4 header without options (VRRP sends
+// none) or the IPv6 fixed header, then the 8-byte VRRP header.
+const HEADER_BYTES: Record<IpFamily, number> = { 4: 20 + 8, 6: 40 + 8 };
+const ADDRESS_BYTES: Record<IpFamily, number> = { 4: 4, 6: 16 };
+// One advertisement carries every address. Its count field is 8 bits, and it
+// must fit the IPv6 minimum link MTU (1280) so it is never fragmented.
+const MAX_ADVERT_BYTES = 1280;
+const MAX_COUNT_FIELD = 255;
+
+/** How many virtual addresses one advertisement can carry: 255 for IPv4, 77 for IPv6. */
+export function maxVirtualAddresses(family: IpFamily): number {
+  const fit = Math.floor((MAX_ADVERT_BYTES - HEADER_BYTES[family]) / ADDRESS_BYTES[family]);
+  return Math.min(MAX_COUNT_FIELD, fit);
+}
+
+const at = (instance: number, ...rest: ReadonlyArray<string | number>): string =>
+  jsonPointer('instances', instance, ...rest);
+
+interface Indexed<T> {
+  readonly value: T;
+  readonly index: number;
+}
+
+function indexed<T>(values: readonly T[]): Array<Indexed<T>> {
+  return values.map((value, index) => ({ value, index }));
+}
+
+/** Each item whose key an earlier item already had, paired with that earlier item. */
+function repeats<T>(items: readonly T[], key: (item: T) => string): Array<{ first: T; later: T }> {
+  const seen = new Map<string, T>();
+  const found: Array<{ first: T; later: T }> = [];
+  for (const item of items) {
+    const first = seen.get(key(item));
+    if (first === undefined) seen.set(key(item), item);
+    else found.push({ first, later: item });
+  }
+  return found;
+}
+
+/** Runs a rule that looks at one instance at a time. */
+function eachInstance(rule: (instance: InstanceConfig, i: number) => Finding[]): (config: DaemonConfig) => Finding[] {
+  return (config) => config.instances.flatMap(rule);
+}
+
+function peersOf(instance: InstanceConfig): Array<Indexed<IpAddress>> {
+  return indexed(instance.unicastPeers ?? []);
+}
+
+export const CROSS_CHECKS: readonly CrossCheck[] = [
+  {
+    code: 'duplicate-name',
+    severity: 'error',
+    find: (config) =>
+      repeats(indexed(config.instances), (x) => x.value.name).map(({ first, later }) => ({
+        path: at(later.index, 'name'),
+        message: `instance name "${later.value.name}" is already used by ${at(first.index)}`,
+      })),
+  },
+  {
+    // IPv4 and IPv6 virtual routers are separate even with the same VRID
+    // (RFC 9568 §1), so the family is part of the key.
+    code: 'duplicate-vrid',
+    severity: 'error',
+    find: (config) =>
+      repeats(indexed(config.instances), ({ value: x }) => `${x.interface} ${x.family} ${x.vrid}`).map(
+        ({ first, later }) => ({
+          path: at(later.index, 'vrid'),
+          message:
+            `VRID ${later.value.vrid} on ${later.value.interface} (${familyName(later.value.family)}) is already used by ` +
+            `instance "${first.value.name}" (${at(first.index)}); a VRID must be unique per interface and address family`,
+        }),
+      ),
+  },
+  {
+    // An advertisement carries addresses of one family only.
+    code: 'mixed-families',
+    severity: 'error',
+    find: eachInstance((instance, i) =>
+      indexed(instance.virtualAddresses)
+        .filter(({ value }) => value.family !== instance.family)
+        .map(({ value, index }) => ({
+          path: at(i, 'virtualAddresses', index),
+          message:
+            `${value.given} is ${familyName(value.family)} but the first virtual address is ${familyName(instance.family)}; ` +
+            'an instance has one address family: configure a second instance for the other one',
+        })),
+    ),
+  },
+  {
+    code: 'peer-family',
+    severity: 'error',
+    find: eachInstance((instance, i) =>
+      peersOf(instance)
+        .filter(({ value }) => value.family !== instance.family)
+        .map(({ value, index }) => ({
+          path: at(i, 'unicastPeers', index),
+          message: `${value.given} is ${familyName(value.family)} but the virtual addresses are ${familyName(instance.family)}`,
+        })),
+    ),
+  },
+  {
+    code: 'source-family',
+    severity: 'error',
+    find: eachInstance((instance, i) => {
+      const source = instance.sourceAddress;
+      if (source === undefined || source.family === instance.family) return [];
+      return [{
+        path: at(i, 'sourceAddress'),
+        message: `${source.given} is ${familyName(source.family)} but the virtual addresses are ${familyName(instance.family)}`,
+      }];
+    }),
+  },
+  {
+    code: 'duplicate-peer',
+    severity: 'error',
+    find: eachInstance((instance, i) =>
+      repeats(peersOf(instance), (x) => x.value.address).map(({ first, later }) => ({
+        path: at(i, 'unicastPeers', later.index),
+        message: `${later.value.given} is already listed at ${at(i, 'unicastPeers', first.index)}`,
+      })),
+    ),
+  },
+  {
+    code: 'peer-is-source',
+    severity: 'error',
+    find: eachInstance((instance, i) =>
+      peersOf(instance)
+        .filter(({ value }) => value.address === instance.sourceAddress?.address)
+        .map(({ value, index }) => ({
+          path: at(i, 'unicastPeers', index),
+          message: `${value.given} is this instance's own sourceAddress; list the other VMs of the group only`,
+        })),
+    ),
+  },
+  {
+    // Compared without prefix length: 192.0.2.1/32 and 192.0.2.1/24 are the same address.
+    code: 'duplicate-virtual-address',
+    severity: 'error',
+    find: eachInstance((instance, i) =>
+      repeats(indexed(instance.virtualAddresses), (x) => x.value.address).map(({ first, later }) => ({
+        path: at(i, 'virtualAddresses', later.index),
+        message: `${later.value.given} is already listed at ${at(i, 'virtualAddresses', first.index)}`,
+      })),
+    ),
+  },
+  {
+    // Two instances could be master at the same time and fight over the address.
+    code: 'shared-virtual-address',
+    severity: 'error',
+    find: (config) => {
+      const all = config.instances.flatMap((instance, i) =>
+        instance.virtualAddresses.map((vip, j) => ({ vip, i, j, name: instance.name })),
+      );
+      return repeats(all, (x) => x.vip.address)
+        .filter(({ first, later }) => first.i !== later.i)
+        .map(({ first, later }) => ({
+          path: at(later.i, 'virtualAddresses', later.j),
+          message: `${later.vip.given} is also a virtual address of instance "${first.name}" (${at(first.i, 'virtualAddresses', first.j)})`,
+        }));
+    },
+  },
+  {
+    code: 'too-many-addresses',
+    severity: 'error',
+    find: eachInstance((instance, i) => {
+      const max = maxVirtualAddresses(instance.family);
+      const count = instance.virtualAddresses.length;
+      if (count <= max) return [];
+      return [{
+        path: at(i, 'virtualAddresses'),
+        message:
+          `${count} ${familyName(instance.family)} addresses do not fit in one advertisement (at most ${max}); ` +
+          'split them over several instances',
+      }];
+    }),
+  },
+  {
+    // RFC 9568 §5.2.4: 255 is for the router that owns the virtual
+    // addresses as its real ones. Here that means sending from one of them.
+    code: 'owner-priority',
+    severity: 'error',
+    find: eachInstance((instance, i) => {
+      if (instance.priority !== OWNER_PRIORITY) return [];
+      const source = instance.sourceAddress;
+      if (source !== undefined && instance.virtualAddresses.some((v) => v.address === source.address)) return [];
+      return [{
+        path: at(i, 'priority'),
+        message:
+          'priority 255 is reserved for the owner of the virtual addresses (RFC 9568 §5.2.4), which requires ' +
+          'sourceAddress to be one of them; use 254 for the preferred master',
+      }];
+    }),
+  },
+  {
+    code: 'virtual-address-class',
+    severity: 'error',
+    find: eachInstance((instance, i) =>
+      indexed(instance.virtualAddresses).flatMap(({ value, index }) => {
+        const problem = virtualAddressProblem(value);
+        return problem === undefined ? [] : [{ path: at(i, 'virtualAddresses', index), message: problem }];
+      }),
+    ),
+  },
+  {
+    code: 'endpoint-address-class',
+    severity: 'error',
+    find: eachInstance((instance, i) => {
+      const endpoints = peersOf(instance).map(({ value, index }) => ({ value, path: at(i, 'unicastPeers', index) }));
+      if (instance.sourceAddress !== undefined) {
+        endpoints.push({ value: instance.sourceAddress, path: at(i, 'sourceAddress') });
+      }
+      return endpoints.flatMap(({ value, path }) => {
+        const problem = unicastEndpointProblem(value);
+        return problem === undefined ? [] : [{ path, message: problem }];
+      });
+    }),
+  },
+  {
+    code: 'preempt-delay-ignored',
+    severity: 'warning',
+    find: eachInstance((instance, i) =>
+      !instance.preempt && instance.preemptDelayMs > 0
+        ? [{ path: at(i, 'preemptDelayMs'), message: 'has no effect because preempt is false' }]
+        : [],
+    ),
+  },
+  {
+    code: 'group-master-without-preempt',
+    severity: 'warning',
+    find: eachInstance((instance, i) =>
+      instance.groupMaster && !instance.preempt
+        ? [{
+            path: at(i, 'preempt'),
+            message: 'is false on the group master: after a failover it will not take the master role back',
+          }]
+        : [],
+    ),
+  },
+];
+
+export interface CrossCheckResult {
+  readonly errors: ConfigIssue[];
+  readonly warnings: ConfigIssue[];
+}
+
+export function runCrossChecks(config: DaemonConfig, checks: readonly CrossCheck[] = CROSS_CHECKS): CrossCheckResult {
+  const result: CrossCheckResult = { errors: [], warnings: [] };
+  for (const check of checks) {
+    const issues = check.find(config).map((f) => ({ ...f, code: check.code }));
+    (check.severity === 'error' ? result.errors : result.warnings).push(...issues);
+  }
+  return result;
+}

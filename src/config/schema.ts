@@ -1,0 +1,131 @@
+// JSON Schema (draft-07) of the configuration file, with defaults.
+//
+// Conventions:
+// - additionalProperties: false on every object, so a misspelt key is an
+//   error instead of a silently ignored setting.
+// - Defaults live here and only here; ajv (useDefaults) writes them into the
+//   document. An object with defaulted members has `default: {}` itself so
+//   that ajv descends into it when it is absent.
+// - Two keywords are ours (registered in schema-validator.ts):
+//     ipAddress: "cidr" | "address"  the string must parse with cidr.ts
+//     errorHints: { keyword: message } replaces ajv's message for that
+//       keyword, where ajv's would be cryptic ("must match pattern ...").
+// - Rules between fields live in cross-checks.ts, not here.
+import type { SchemaObject } from 'ajv';
+import { CHECKSUM_MODES, LOG_LEVELS } from './types.js';
+
+const ONE_HOUR_MS = 3_600_000;
+const ONE_DAY_MS = 86_400_000;
+
+/** A delay in milliseconds that defaults to "none". */
+function delayMs(max: number): SchemaObject {
+  return { type: 'integer', minimum: 0, maximum: max, default: 0 };
+}
+
+const ADDRESS: SchemaObject = { type: 'string', ipAddress: 'address' };
+
+const ANNOUNCE: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    count: { type: 'integer', minimum: 0, maximum: 100, default: 5 },
+    intervalMs: { type: 'integer', minimum: 10, maximum: 10_000, default: 200 },
+    // 0 switches the periodic refresh off; anything else must be at least a
+    // second so a typo cannot flood the segment with gratuitous ARP.
+    refreshIntervalMs: {
+      type: 'integer',
+      minimum: 0,
+      maximum: ONE_DAY_MS,
+      default: 0,
+      if: { exclusiveMinimum: 0 },
+      then: { minimum: 1000, errorHints: { minimum: 'must be 0 (off) or >= 1000' } },
+    },
+  },
+};
+
+const INSTANCE: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'interface', 'vrid', 'virtualAddresses'],
+  properties: {
+    name: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$',
+      errorHints: { pattern: 'must be 1-32 characters of A-Z a-z 0-9 _ . - starting with a letter or digit' },
+    },
+    // What the kernel's dev_valid_name() accepts, narrowed to printable
+    // ASCII so that 15 characters are also 15 bytes (IFNAMSIZ - 1): the
+    // character class is 0x21-0x7e without '/' (0x2f) and ':' (0x3a).
+    interface: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 15,
+      pattern: '^[\\x21-\\x2e\\x30-\\x39\\x3b-\\x7e]+$',
+      not: { enum: ['.', '..'] },
+      errorHints: {
+        pattern: "must be a Linux interface name: printable ASCII without '/', ':' or whitespace",
+        not: 'must not be "." or ".."',
+      },
+    },
+    vrid: { type: 'integer', minimum: 1, maximum: 255 },
+    priority: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 255,
+      default: 100,
+      errorHints: { minimum: 'must be >= 1: priority 0 is reserved for a master giving up the role (RFC 9568 §5.2.4)' },
+    },
+    // Advertisements carry the interval as 12 bits of centiseconds.
+    advertIntervalMs: {
+      type: 'integer',
+      minimum: 10,
+      maximum: 40_950,
+      multipleOf: 10,
+      default: 1000,
+      errorHints: {
+        multipleOf: 'must be a multiple of 10: advertisements carry the interval in centiseconds',
+        maximum: 'must be <= 40950: the interval field is 12 bits of centiseconds',
+      },
+    },
+    virtualAddresses: { type: 'array', minItems: 1, items: { type: 'string', ipAddress: 'cidr' } },
+    // Absent = multicast. An empty list would advertise to nobody.
+    unicastPeers: { type: 'array', minItems: 1, items: ADDRESS },
+    sourceAddress: ADDRESS,
+    preempt: { type: 'boolean', default: true },
+    preemptDelayMs: delayMs(ONE_HOUR_MS),
+    startupDelayMs: delayMs(ONE_HOUR_MS),
+    groupMaster: { type: 'boolean', default: false },
+    // Matters for IPv4 only (IPv6 has one form): RFC 9568 §5.2.8 sums the
+    // VRRP message alone, RFC 5798 put an IPv4 pseudo-header in front of it.
+    // keepalived and FRR send the RFC 5798 form by default, so defaulting to
+    // it lets a new group interoperate with them out of the box; "rfc9568" is
+    // for groups whose peers all follow RFC 9568.
+    checksum: { enum: [...CHECKSUM_MODES], default: 'rfc5798' },
+    announce: ANNOUNCE,
+  },
+};
+
+export const CONFIG_SCHEMA: SchemaObject = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  type: 'object',
+  additionalProperties: false,
+  required: ['instances'],
+  properties: {
+    // sun_path holds 108 bytes including the terminating NUL.
+    statusSocket: {
+      type: 'string',
+      pattern: '^/',
+      maxLength: 107,
+      default: '/run/ipfailoverd/ipfailoverd.sock',
+      errorHints: { pattern: 'must be an absolute path', maxLength: 'must be at most 107 characters (the limit of a Unix socket path)' },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { level: { enum: [...LOG_LEVELS], default: 'info' } },
+    },
+    instances: { type: 'array', minItems: 1, items: INSTANCE },
+  },
+};

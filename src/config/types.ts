@@ -1,0 +1,72 @@
+// The configuration as the rest of the daemon sees it: validated, defaults
+// applied, addresses parsed. Field names are the JSON names, so a JSON
+// Pointer in an error message maps straight onto these types.
+import type { IpAddress, IpFamily, IpPrefix } from './cidr.js';
+
+export type { IpAddress, IpFamily, IpPrefix } from './cidr.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+import type { ChecksumVariant } from '../protocol/checksum.js';
+
+/** The wire's checksum variants are the configuration's: one list, checked against the type. */
+export const CHECKSUM_MODES = ['rfc9568', 'rfc5798'] as const satisfies readonly ChecksumVariant[];
+export type ChecksumMode = ChecksumVariant;
+
+export interface LogConfig {
+  readonly level: LogLevel;
+}
+
+/** Gratuitous ARP (IPv4) / unsolicited Neighbor Advertisement (IPv6) bursts. */
+export interface AnnounceConfig {
+  /** Announcements sent on becoming master; 0 sends none. */
+  readonly count: number;
+  readonly intervalMs: number;
+  /** Repeat the burst this often while master; 0 = never. */
+  readonly refreshIntervalMs: number;
+}
+
+export interface InstanceConfig {
+  readonly name: string;
+  readonly interface: string;
+  readonly vrid: number;
+  readonly priority: number;
+  readonly advertIntervalMs: number;
+  /** Family of the virtual addresses (all of them, once validated). */
+  readonly family: IpFamily;
+  readonly virtualAddresses: readonly IpPrefix[];
+  /** Unicast advertisements to these peers; undefined = multicast. */
+  readonly unicastPeers: readonly IpAddress[] | undefined;
+  /** undefined = the interface's primary IPv4 address, or its IPv6 link-local address. */
+  readonly sourceAddress: IpAddress | undefined;
+  readonly preempt: boolean;
+  readonly preemptDelayMs: number;
+  readonly startupDelayMs: number;
+  /** This VM is the cloud failover group's designated master. */
+  readonly groupMaster: boolean;
+  readonly checksum: ChecksumMode;
+  readonly announce: AnnounceConfig;
+}
+
+export interface DaemonConfig {
+  readonly statusSocket: string;
+  readonly log: LogConfig;
+  readonly instances: readonly InstanceConfig[];
+}
+
+/**
+ * The JSON document after schema validation (defaults filled in by ajv),
+ * before addresses are parsed. Only the loader uses this shape.
+ */
+export interface ConfigDocument {
+  statusSocket: string;
+  log: LogConfig;
+  instances: InstanceDocument[];
+}
+
+export interface InstanceDocument extends Omit<InstanceConfig, 'family' | 'virtualAddresses' | 'unicastPeers' | 'sourceAddress'> {
+  virtualAddresses: string[];
+  unicastPeers?: string[];
+  sourceAddress?: string;
+}

@@ -1,0 +1,116 @@
+/**
+ * The one scheduler: every instance's timers are deadlines here, and one host timer wakes the
+ * process for the earliest. Deadlines come from the state machine (`arm` actions).
+ *
+ * Precision. Host timers have millisecond granularity and fire late by up to about a
+ * millisecond, so a plain setTimeout would let a takeover lag Active_Down_Interval by that much.
+ * A deadline marked `precise` is therefore approached with a host timer that aims
+ * SPIN_WINDOW_MS early and then checked on every event-loop turn (setImmediate, which still lets
+ * packets in) until it is due: the lag becomes the time of one loop turn, tens of microseconds.
+ * Only the takeover deadlines are precise; they fire rarely (a failover), so the turn-by-turn
+ * wait costs nothing in steady state.
+ */
+
+import { monotonicClock, nodeTimerHost, type Clock, type TimerHost } from './clock.js';
+
+export const SPIN_WINDOW_MS = 2;
+
+interface Entry {
+  readonly key: string;
+  readonly at: number;
+  readonly precise: boolean;
+  readonly fire: (now: number) => void;
+}
+
+export class Scheduler {
+  private readonly entries = new Map<string, Entry>();
+  private wake: { cancel(): void } | null = null;
+  private wakeAt = Infinity;
+  private running = false;
+
+  constructor(
+    private readonly clock: Clock = monotonicClock,
+    private readonly host: TimerHost = nodeTimerHost,
+  ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Sets (or moves) the deadline of `key`; `fire` gets the time it actually ran. */
+  schedule(key: string, at: number, fire: (now: number) => void, precise = false): void {
+    this.entries.set(key, { key, at, fire, precise });
+    this.rearm();
+  }
+
+  cancel(key: string): void {
+    if (this.entries.delete(key)) this.rearm();
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  deadline(key: string): number | undefined {
+    return this.entries.get(key)?.at;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Drops every deadline and the host timer: nothing will fire. */
+  clear(): void {
+    this.entries.clear();
+    this.rearm();
+  }
+
+  private earliest(): Entry | undefined {
+    let first: Entry | undefined;
+    for (const entry of this.entries.values()) if (first === undefined || entry.at < first.at) first = entry;
+    return first;
+  }
+
+  /** Fires every due deadline in deadline order, then sets the host timer for the next. */
+  private run(): void {
+    this.wake = null;
+    this.wakeAt = Infinity;
+    this.running = true;
+    try {
+      for (;;) {
+        const next = this.earliest();
+        const now = this.clock.now();
+        if (next === undefined || next.at > now) break;
+        this.entries.delete(next.key);
+        next.fire(now);
+      }
+    } finally {
+      this.running = false;
+    }
+    this.rearm();
+  }
+
+  private rearm(): void {
+    if (this.running) return;
+    const next = this.earliest();
+    if (next === undefined) {
+      this.wake?.cancel();
+      this.wake = null;
+      this.wakeAt = Infinity;
+      return;
+    }
+    const remaining = next.at - this.clock.now();
+    const spin = next.precise && remaining <= SPIN_WINDOW_MS;
+    // Keep the host timer when it already wakes us in time for this deadline.
+    const target = spin ? -1 : next.precise ? next.at - SPIN_WINDOW_MS : next.at;
+    if (this.wake !== null && this.wakeAt === target) return;
+    this.wake?.cancel();
+    this.wakeAt = target;
+    if (spin || remaining <= 0) {
+      this.wake = this.host.soon(() => this.run());
+    } else {
+      const delay = next.precise ? remaining - SPIN_WINDOW_MS : remaining;
+      this.wake = this.host.after(Math.max(0, delay), () => this.run());
+    }
+  }
+}

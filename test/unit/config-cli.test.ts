@@ -1,0 +1,94 @@
+// ipfailoverd run as a child process against files in a temporary directory:
+// exit statuses and what reaches stdout and stderr.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { configWith, instance, instance6 } from '../helpers/config-documents.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/ipfailoverd.js', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../../../config.example.json', import.meta.url));
+const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url));
+
+function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { status, stdout, stderr };
+}
+
+t.test('--check-config on a valid file prints a summary and exits 0', async (t) => {
+  const { status, stdout, stderr } = run('--check-config', EXAMPLE);
+  t.equal(status, 0);
+  t.equal(stderr, '');
+  t.match(stdout, 'configuration OK, 2 instances');
+  t.match(stdout, 'instance web: interface=eth0 vrid=51 family=IPv4 priority=150 interval=1000ms');
+  t.match(stdout, 'addresses=203.0.113.10/32 mode=multicast groupMaster=true');
+  t.match(stdout, 'instance db: interface=eth0 vrid=52 family=IPv6 priority=100');
+  t.match(stdout, 'mode=unicast(2001:db8:0:1::2,2001:db8:0:1::3) groupMaster=false');
+});
+
+t.test('--check-config prints warnings with their path', async (t) => {
+  const dir = t.testdir({ 'warn.json': JSON.stringify(configWith(instance({ groupMaster: true, preempt: false }))) });
+  const { status, stdout } = run('--check-config', join(dir, 'warn.json'));
+  t.equal(status, 0);
+  t.match(stdout, 'warning: /instances/0/preempt: ');
+});
+
+t.test('--check-config on an invalid file prints every error as PATH: MESSAGE and exits 78', async (t) => {
+  const dir = t.testdir({
+    'bad.json': JSON.stringify(configWith(instance({ vrid: 256 }), instance6({ name: 'web' }))),
+    'syntax.json': '{ "instances": [ }',
+  });
+  const bad = run('--check-config', join(dir, 'bad.json'));
+  t.equal(bad.status, 78);
+  t.equal(bad.stdout, '');
+  t.match(bad.stderr, /^\/instances\/0\/vrid: must be <= 255$/m);
+  t.notMatch(bad.stderr, '/instances/1/name', 'cross-checks wait for a schema-valid document');
+
+  const syntax = run('--check-config', join(dir, 'syntax.json'));
+  t.equal(syntax.status, 78);
+  t.match(syntax.stderr, /^\(root\): JSON syntax error at line 1, column 18/m);
+
+  const missing = run('--check-config', join(dir, 'missing.json'));
+  t.equal(missing.status, 78);
+  t.match(missing.stderr, 'missing.json');
+});
+
+t.test('cross-check errors are all printed', async (t) => {
+  const dir = t.testdir({ 'dup.json': JSON.stringify(configWith(instance(), instance({ priority: 255 }))) });
+  const { status, stderr } = run('--check-config', join(dir, 'dup.json'));
+  t.equal(status, 78);
+  for (const path of ['/instances/1/name', '/instances/1/vrid', '/instances/1/virtualAddresses/0', '/instances/1/priority']) {
+    t.match(stderr, new RegExp(`^${path}: `, 'm'), path);
+  }
+  t.match(stderr, '4 errors');
+});
+
+t.test('unknown options and missing commands are usage errors (64)', async (t) => {
+  for (const args of [['--frobnicate'], [], ['--check-config']]) {
+    const { status, stderr } = run(...args);
+    t.equal(status, 64, args.join(' '));
+    t.match(stderr, "Try 'ipfailoverd --help'");
+  }
+});
+
+t.test('--config validates, then reports that the data plane is missing (69)', async (t) => {
+  const dir = t.testdir({ 'bad.json': JSON.stringify(configWith(instance({ vrid: 0 }))) });
+  const good = run('--config', EXAMPLE);
+  t.equal(good.status, 69);
+  t.match(good.stderr, 'data plane is not built');
+  const bad = run('--config', join(dir, 'bad.json'));
+  t.equal(bad.status, 78);
+  t.match(bad.stderr, '/instances/0/vrid: ');
+});
+
+t.test('--help and --version', async (t) => {
+  const help = run('--help');
+  t.equal(help.status, 0);
+  t.match(help.stdout, 'SYNOPSIS');
+  t.match(help.stdout, '--check-config FILE');
+  const version = run('--version');
+  t.equal(version.status, 0);
+  const { version: expected } = JSON.parse(readFileSync(PACKAGE, 'utf8')) as { version: string };
+  t.equal(version.stdout, `ipfailoverd ${expected}\n`);
+});

@@ -1,0 +1,153 @@
+// The cross-field rules: each has a failing and a passing case, asserted on
+// the JSON Pointer of the field to change and on the rule's code.
+import t from 'tap';
+import { CROSS_CHECKS, maxVirtualAddresses } from '../../src/config/cross-checks.js';
+import { acceptedConfig, configWith, errorsOf, hasIssue, instance, instance6 } from '../helpers/config-documents.js';
+
+const IPV4_DOCUMENTATION_NETS = ['192.0.2', '198.51.100', '203.0.113'];
+
+/** n distinct host addresses of the family, from documentation ranges (at most 762 for IPv4). */
+function addresses(family: 4 | 6, n: number): string[] {
+  return Array.from({ length: n }, (_, k) =>
+    family === 4
+      ? `${IPV4_DOCUMENTATION_NETS[Math.floor(k / 254)]}.${1 + (k % 254)}`
+      : `2001:db8::${(k + 1).toString(16)}`,
+  );
+}
+
+t.test('instance names are unique', async (t) => {
+  const errors = errorsOf(t, configWith(instance(), instance({ vrid: 52, virtualAddresses: ['203.0.113.11'] })));
+  hasIssue(t, errors, '/instances/1/name', 'duplicate-name', '"web" is already used by /instances/0');
+  acceptedConfig(configWith(instance(), instance({ name: 'api', vrid: 52, virtualAddresses: ['203.0.113.11'] })));
+});
+
+t.test('a VRID is unique per interface and address family', async (t) => {
+  const second = { name: 'api', virtualAddresses: ['203.0.113.11'] };
+  hasIssue(t, errorsOf(t, configWith(instance(), instance(second))), '/instances/1/vrid', 'duplicate-vrid',
+    'VRID 51 on eth0 (IPv4) is already used by instance "web"');
+  acceptedConfig(configWith(instance(), instance({ ...second, interface: 'eth1' })));
+  acceptedConfig(configWith(instance(), instance6({ vrid: 51 })));
+});
+
+t.test('an instance has one address family', async (t) => {
+  const errors = errorsOf(t, configWith(instance({ virtualAddresses: ['203.0.113.10', '2001:db8::10', '203.0.113.11'] })));
+  hasIssue(t, errors, '/instances/0/virtualAddresses/1', 'mixed-families', 'IPv6 but the first virtual address is IPv4');
+  t.equal(errors.length, 1);
+  acceptedConfig(configWith(instance({ virtualAddresses: ['203.0.113.10', '203.0.113.11/24'] })));
+});
+
+t.test('unicast peers are of the instance\'s family', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance({ unicastPeers: ['192.0.2.2', '2001:db8::2'] }))),
+    '/instances/0/unicastPeers/1', 'peer-family', 'IPv6 but the virtual addresses are IPv4');
+  hasIssue(t, errorsOf(t, configWith(instance6({ unicastPeers: ['192.0.2.2'] }))),
+    '/instances/0/unicastPeers/0', 'peer-family', 'IPv4 but the virtual addresses are IPv6');
+  acceptedConfig(configWith(instance6({ unicastPeers: ['2001:db8::2', 'fe80::2'] })));
+});
+
+t.test('the source address is of the instance\'s family', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance({ sourceAddress: 'fe80::1' }))), '/instances/0/sourceAddress',
+    'source-family', 'IPv6 but the virtual addresses are IPv4');
+  acceptedConfig(configWith(instance({ sourceAddress: '192.0.2.1' })));
+});
+
+t.test('unicast peers are listed once, compared after normalization', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance6({ unicastPeers: ['2001:db8::2', '2001:DB8:0::2'] }))),
+    '/instances/0/unicastPeers/1', 'duplicate-peer', 'already listed at /instances/0/unicastPeers/0');
+  acceptedConfig(configWith(instance6({ unicastPeers: ['2001:db8::2', '2001:db8::3'] })));
+});
+
+t.test('a unicast peer is not the instance\'s own source address', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance({ sourceAddress: '192.0.2.1', unicastPeers: ['192.0.2.2', '192.0.2.1'] }))),
+    '/instances/0/unicastPeers/1', 'peer-is-source', 'own sourceAddress');
+  acceptedConfig(configWith(instance({ sourceAddress: '192.0.2.1', unicastPeers: ['192.0.2.2'] })));
+});
+
+t.test('a virtual address is listed once per instance, whatever its prefix length', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance({ virtualAddresses: ['203.0.113.10/32', '203.0.113.11', '203.0.113.10/24'] }))),
+    '/instances/0/virtualAddresses/2', 'duplicate-virtual-address', 'already listed at /instances/0/virtualAddresses/0');
+  acceptedConfig(configWith(instance({ virtualAddresses: ['203.0.113.10/32', '203.0.113.11/32'] })));
+});
+
+t.test('a virtual address belongs to one instance', async (t) => {
+  const errors = errorsOf(t, configWith(
+    instance6(),
+    instance6({ name: 'other', vrid: 62, interface: 'eth1', virtualAddresses: ['2001:db8::11', '2001:DB8::10'] }),
+  ));
+  hasIssue(t, errors, '/instances/1/virtualAddresses/1', 'shared-virtual-address', 'instance "web6"');
+  t.equal(errors.length, 1);
+  acceptedConfig(configWith(instance6(), instance6({ name: 'other', vrid: 62, virtualAddresses: ['2001:db8::11'] })));
+});
+
+t.test('an advertisement has room for 255 IPv4 or 77 IPv6 addresses', async (t) => {
+  t.equal(maxVirtualAddresses(4), 255);
+  t.equal(maxVirtualAddresses(6), 77);
+  hasIssue(t, errorsOf(t, configWith(instance({ virtualAddresses: addresses(4, 256) }))), '/instances/0/virtualAddresses',
+    'too-many-addresses', 'at most 255');
+  hasIssue(t, errorsOf(t, configWith(instance6({ virtualAddresses: addresses(6, 78) }))), '/instances/0/virtualAddresses',
+    'too-many-addresses', 'at most 77');
+  acceptedConfig(configWith(instance({ virtualAddresses: addresses(4, 255) })));
+  acceptedConfig(configWith(instance6({ virtualAddresses: addresses(6, 77) })));
+});
+
+t.test('priority 255 needs sourceAddress to be one of the virtual addresses', async (t) => {
+  for (const extra of [{}, { sourceAddress: '192.0.2.1' }]) {
+    hasIssue(t, errorsOf(t, configWith(instance({ priority: 255, ...extra }))), '/instances/0/priority', 'owner-priority',
+      'use 254');
+  }
+  acceptedConfig(configWith(instance({ priority: 255, sourceAddress: '203.0.113.10' })));
+  acceptedConfig(configWith(instance6({ priority: 255, sourceAddress: '2001:DB8::10' })));
+  acceptedConfig(configWith(instance({ priority: 254 })));
+});
+
+t.test('virtual addresses are ordinary unicast addresses', async (t) => {
+  const errors = errorsOf(t, configWith(instance({ virtualAddresses: ['203.0.113.10', '169.254.0.5', '203.0.113.0/24'] })));
+  hasIssue(t, errors, '/instances/0/virtualAddresses/1', 'virtual-address-class', 'link-local');
+  hasIssue(t, errors, '/instances/0/virtualAddresses/2', 'virtual-address-class', 'network address');
+  acceptedConfig(configWith(instance6({ virtualAddresses: ['fe80::10/64', '2001:db8::10/64'] })));
+});
+
+t.test('peers and the source address are unicast addresses', async (t) => {
+  const errors = errorsOf(t, configWith(instance({ unicastPeers: ['224.0.0.18'], sourceAddress: '0.0.0.0' })));
+  hasIssue(t, errors, '/instances/0/unicastPeers/0', 'endpoint-address-class', 'multicast');
+  hasIssue(t, errors, '/instances/0/sourceAddress', 'endpoint-address-class', 'unspecified');
+  acceptedConfig(configWith(instance({ unicastPeers: ['198.51.100.2'], sourceAddress: '198.51.100.1' })));
+});
+
+t.test('warning: a preempt delay without preemption does nothing', async (t) => {
+  const { warnings } = acceptedConfig(configWith(instance({ preempt: false, preemptDelayMs: 5000 })));
+  hasIssue(t, warnings, '/instances/0/preemptDelayMs', 'preempt-delay-ignored', 'no effect');
+  t.same(acceptedConfig(configWith(instance({ preempt: true, preemptDelayMs: 5000 }))).warnings, []);
+  t.same(acceptedConfig(configWith(instance({ preempt: false }))).warnings, []);
+});
+
+t.test('warning: a group master without preemption cannot take the role back', async (t) => {
+  const { warnings } = acceptedConfig(configWith(instance({ groupMaster: true, preempt: false })));
+  hasIssue(t, warnings, '/instances/0/preempt', 'group-master-without-preempt', 'will not take the master role back');
+  t.same(acceptedConfig(configWith(instance({ groupMaster: true }))).warnings, []);
+  t.same(acceptedConfig(configWith(instance({ groupMaster: false, preempt: false }))).warnings, []);
+});
+
+t.test('every cross-check error is reported at once', async (t) => {
+  const errors = errorsOf(t, configWith(
+    instance({ priority: 255, unicastPeers: ['192.0.2.2', '192.0.2.2'] }),
+    instance({ virtualAddresses: ['203.0.113.10', '2001:db8::10'] }),
+  ));
+  t.same(errors.map((e) => `${e.code} ${e.path}`).sort(), [
+    'duplicate-name /instances/1/name',
+    'duplicate-peer /instances/0/unicastPeers/1',
+    'duplicate-vrid /instances/1/vrid',
+    'mixed-families /instances/1/virtualAddresses/1',
+    'owner-priority /instances/0/priority',
+    'shared-virtual-address /instances/1/virtualAddresses/0',
+  ]);
+});
+
+t.test('a warning condition is never reported as an error', async (t) => {
+  const errors = errorsOf(t, configWith(instance({ preempt: false, preemptDelayMs: 10, priority: 255 })));
+  t.same(errors.map((e) => e.code), ['owner-priority']);
+});
+
+t.test('every rule has a distinct code', async (t) => {
+  const codes = CROSS_CHECKS.map((c) => c.code);
+  t.equal(new Set(codes).size, codes.length);
+});
