@@ -6,6 +6,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# tap skips git-ignored paths (dist/) when it looks for tests itself, so name them.
+if [ $# -eq 0 ]; then
+  mapfile -t files < <(find dist/test -name '*.test.js' | sort)
+  set -- "${files[@]}"
+fi
 npx tap --reporter=terse "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 summary=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -n 1)
