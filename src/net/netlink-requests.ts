@@ -1,0 +1,125 @@
+/**
+ * Request / reply over one rtnetlink socket (the `netlink` package does the framing, sequence
+ * numbers and multipart grouping): one request at a time, kernel errors as NetError.
+ *
+ * Why one at a time: the kernel runs a single dump per socket (a second one gets EBUSY) and the
+ * package groups multipart replies for one sequence number at a time.
+ */
+
+import { getSystemErrorName } from 'node:util';
+import { createNetlink, Flags, MessageType, parseError, Protocol, type NetlinkMessage, type NetlinkSocket } from 'netlink';
+import { NetError } from './ports.js';
+
+/** The kernel answers rtnetlink requests at once; silence this long means the socket is stuck. */
+const REPLY_TIMEOUT_MS = 5000;
+/** A dump that raced a change is flagged NLM_F_DUMP_INTR; asking again gives a consistent one. */
+const DUMP_ATTEMPTS = 3;
+
+/** The errno name for a number in either sign, as Node names them ("EEXIST"). */
+export function errnoName(errno: number): string {
+  try {
+    return getSystemErrorName(-Math.abs(errno));
+  } catch {
+    return `ERRNO_${Math.abs(errno)}`;
+  }
+}
+
+/** Wraps what a socket call threw (the package's ErrnoException has `code`) into a NetError. */
+export function toNetError(error: unknown, operation: string): NetError {
+  if (error instanceof NetError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  return new NetError(typeof code === 'string' ? code : 'EIO', operation, { cause: error });
+}
+
+export class RtnlRequester {
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Cancels of the request awaiting its reply, so that close() settles it. */
+  private readonly inFlight = new Set<() => void>();
+  private closed = false;
+
+  private constructor(private readonly socket: NetlinkSocket) {
+    // Unhandled 'error' events would crash the process; replies that fail surface per request.
+    socket.on('error', () => undefined);
+  }
+
+  static open(): RtnlRequester {
+    try {
+      // Unreferenced by default: an idle request socket does not keep the process alive.
+      return new RtnlRequester(createNetlink(Protocol.ROUTE));
+    } catch (error) {
+      throw toNetError(error, 'open rtnetlink socket');
+    }
+  }
+
+  /**
+   * Sends one request (REQUEST and ACK are added) and resolves with the reply messages, the
+   * acknowledgement left out. A kernel error rejects with a NetError named after its errno.
+   */
+  request(type: number, flags: number, payload: Uint8Array[], operation: string): Promise<NetlinkMessage[]> {
+    const run = (): Promise<NetlinkMessage[]> => this.exchangeWithRetry(type, flags, payload, operation);
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cancel of [...this.inFlight]) cancel();
+    this.socket.close();
+  }
+
+  private async exchangeWithRetry(type: number, flags: number, payload: Uint8Array[], operation: string): Promise<NetlinkMessage[]> {
+    for (let attempt = 1; ; attempt++) {
+      const messages = await this.exchange(type, flags, payload, operation);
+      const interrupted = messages.some((message) => (message.flags & Flags.DUMP_INTR) !== 0);
+      if (!interrupted) return messages;
+      if (attempt >= DUMP_ATTEMPTS) throw new NetError('EINTR', operation);
+    }
+  }
+
+  private exchange(type: number, flags: number, payload: Uint8Array[], operation: string): Promise<NetlinkMessage[]> {
+    if (this.closed) return Promise.reject(new NetError('EBADF', operation));
+    return new Promise<NetlinkMessage[]>((resolve, reject) => {
+      const settle = (): void => {
+        clearTimeout(timer);
+        this.inFlight.delete(cancel);
+      };
+      const fail = (error: NetError): void => {
+        settle();
+        reject(error);
+      };
+      const cancel = (): void => fail(new NetError('ECANCELED', operation));
+      const timer = setTimeout(() => fail(new NetError('ETIMEDOUT', operation)), REPLY_TIMEOUT_MS);
+      // The package references the socket while a reply is awaited; the timer need not.
+      timer.unref();
+      this.inFlight.add(cancel);
+      // checkError: false so that we read the errno ourselves; the package would only put its
+      // name into an Error's message text.
+      this.socket.request(type, payload, { flags, checkError: false }).then(
+        ([messages]) => {
+          settle();
+          try {
+            resolve(repliesOrThrow(messages, operation));
+          } catch (error) {
+            reject(toNetError(error, operation));
+          }
+        },
+        (error: unknown) => fail(toNetError(error, operation)),
+      );
+    });
+  }
+}
+
+function repliesOrThrow(messages: NetlinkMessage[], operation: string): NetlinkMessage[] {
+  const replies: NetlinkMessage[] = [];
+  for (const message of messages) {
+    if (message.type === MessageType.ERROR) {
+      const { errno } = parseError(message.data, message.flags);
+      if (errno !== 0) throw new NetError(errnoName(errno), operation);
+    } else if (message.type !== MessageType.DONE) {
+      replies.push(message);
+    }
+  }
+  return replies;
+}
