@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { formatIssue, loadConfigFile } from '../config/load.js';
 import { checkConfig, reportConfigErrors } from './check-config.js';
 import { parseCliArgs } from './args.js';
-import { EX_OK, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
+import { EX_OK, EX_USAGE } from './exit-codes.js';
 import { usageHint, usageText } from './usage.js';
 
 const PROGRAM = 'ipfailoverd';
@@ -29,11 +29,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const result = await loadConfigFile(command.configFile);
       if (!result.ok) return reportConfigErrors(PROGRAM, command.configFile, result.errors);
       for (const warning of result.warnings) process.stderr.write(`${PROGRAM}: warning: ${formatIssue(warning)}\n`);
-      process.stderr.write(
-        `${PROGRAM}: the configuration is valid, but the VRRP data plane is not built in this version; ` +
-          'nothing to run (use --check-config to validate a configuration)\n',
-      );
-      return EX_UNAVAILABLE;
+      const { runDaemon } = await import('../runtime/main.js');
+      // Exit as soon as the daemon has stopped, even if a native handle lingers: a clean stop has
+      // already released everything, and SIGTERM must end the process within a second.
+      process.exit(await runDaemon(result.config));
     }
   }
 }

@@ -63,6 +63,8 @@ export interface VrrpTransport {
   /** Sends one VRRP message with TTL / hop limit 255 from `src` to `dst`. Throws a NetError. */
   send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
   onPacket(listener: (packet: InboundPacket) => void): void;
+  /** Failures the transport learns after send() returned (a queued send that failed). */
+  onSendError(listener: (error: NetError) => void): void;
   close(): void;
 }
 

@@ -72,14 +72,17 @@ t.test('unknown options and missing commands are usage errors (64)', async (t) =
   }
 });
 
-t.test('--config validates, then reports that the data plane is missing (69)', async (t) => {
-  const dir = t.testdir({ 'bad.json': JSON.stringify(configWith(instance({ vrid: 0 }))) });
-  const good = run('--config', EXAMPLE);
-  t.equal(good.status, 69);
-  t.match(good.stderr, 'data plane is not built');
+t.test('--config validates first (78), then names a missing interface (69) before touching the network', async (t) => {
+  const dir = t.testdir({
+    'bad.json': JSON.stringify(configWith(instance({ vrid: 0 }))),
+    'missing.json': JSON.stringify(configWith(instance({ interface: 'ipfo-absent0' }))),
+  });
   const bad = run('--config', join(dir, 'bad.json'));
   t.equal(bad.status, 78);
   t.match(bad.stderr, '/instances/0/vrid: ');
+  const missing = run('--config', join(dir, 'missing.json'));
+  t.equal(missing.status, 69, 'EX_UNAVAILABLE: systemd retries, as for a NIC that is late at boot');
+  t.match(missing.stdout, 'interface ipfo-absent0 (instance');
 });
 
 t.test('--help and --version', async (t) => {

@@ -1,0 +1,132 @@
+/**
+ * VRRP over IPv4 on one interface, with the raw-socket package: protocol 112, bound to the
+ * interface, the IPv4 header written by us (IP_HDRINCL) so that TTL and source are exact, and
+ * the received header read back so that the TTL can be checked (RFC 9568 §7.1).
+ */
+
+import { createRequire } from 'node:module';
+import { VRRP_IP_PROTOCOL } from '../protocol/checksum.js';
+import { formatIPv4 } from '../protocol/ip-address.js';
+import { buildIpv4Packet, parseIpv4Packet } from '../protocol/ipv4-packet.js';
+import { NetError, type InboundPacket, type VrrpTransport } from './ports.js';
+import { VRRP_IPV4_GROUP } from './vrrp-groups.js';
+
+const require = createRequire(import.meta.url);
+
+interface RawSocket {
+  on(event: 'message', listener: (buffer: Buffer, source: string) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  setOption(level: number, option: number, value: Buffer | number, length?: number): void;
+  send(buffer: Buffer, offset: number, length: number, address: string, after: (error: Error | null, bytes: number) => void): void;
+  close(): void;
+}
+
+interface RawSocketModule {
+  createSocket(options: { protocol: number; addressFamily: number }): RawSocket;
+  AddressFamily: { IPv4: number };
+}
+
+const raw = require('raw-socket') as RawSocketModule;
+
+// <linux/in.h>, <asm-generic/socket.h>: raw-socket names only some of these.
+const SOL_SOCKET = 1;
+const SO_BINDTODEVICE = 25;
+const IPPROTO_IP = 0;
+const IP_HDRINCL = 3;
+const IP_MULTICAST_IF = 32;
+const IP_MULTICAST_LOOP = 34;
+const IP_ADD_MEMBERSHIP = 35;
+
+
+/** struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex; } */
+function ipMreqn(group: Uint8Array, ifindex: number): Buffer {
+  const buffer = Buffer.alloc(12);
+  buffer.set(group, 0);
+  buffer.writeInt32LE(ifindex, 8); // host order: Linux on little-endian machines
+  return buffer;
+}
+
+function errnoCode(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  // raw-socket throws strerror() text; map the ones we can act on to errno names.
+  if (/not permitted/i.test(text)) return 'EPERM';
+  if (/no such device/i.test(text)) return 'ENODEV';
+  if (/network is unreachable/i.test(text)) return 'ENETUNREACH';
+  if (/network is down/i.test(text)) return 'ENETDOWN';
+  if (/cannot assign requested address/i.test(text)) return 'EADDRNOTAVAIL';
+  return 'EIO';
+}
+
+export interface Ipv4TransportOptions {
+  readonly ifname: string;
+  readonly ifindex: number;
+  /** Join 224.0.0.18 on this interface (any multicast instance there). */
+  readonly multicast: boolean;
+}
+
+export class Ipv4VrrpTransport implements VrrpTransport {
+  private readonly socket: RawSocket;
+  private listener: ((packet: InboundPacket) => void) | null = null;
+  private closed = false;
+
+  constructor(private readonly options: Ipv4TransportOptions) {
+    const operation = `open IPv4 VRRP socket on ${options.ifname}`;
+    try {
+      this.socket = raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4 });
+    } catch (error) {
+      throw new NetError(errnoCode(error), operation, { cause: error });
+    }
+    try {
+      const name = Buffer.from(`${options.ifname}\0`);
+      this.socket.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
+      this.socket.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      // Multicast leaves by this interface (without it, sending to 224.0.0.18 is ENETUNREACH),
+      // and our own advertisements are not looped back to us.
+      const out = ipMreqn(new Uint8Array(4), options.ifindex);
+      this.socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, out, out.length);
+      this.socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+      if (options.multicast) {
+        const join = ipMreqn(VRRP_IPV4_GROUP, options.ifindex);
+        this.socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, join, join.length);
+      }
+    } catch (error) {
+      this.socket.close();
+      throw new NetError(errnoCode(error), operation, { cause: error });
+    }
+    this.socket.on('message', (buffer) => this.receive(buffer));
+    this.socket.on('error', () => undefined);
+  }
+
+  private receive(buffer: Buffer): void {
+    const parsed = parseIpv4Packet(buffer);
+    if (!parsed.ok || parsed.value.protocol !== VRRP_IP_PROTOCOL) return;
+    const { src, dst, ttl, payload } = parsed.value;
+    this.listener?.({ family: 4, ifindex: this.options.ifindex, src, dst, ttl, message: payload });
+  }
+
+  onPacket(listener: (packet: InboundPacket) => void): void {
+    this.listener = listener;
+  }
+
+  send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
+    if (this.closed) throw new NetError('EBADF', 'send on a closed IPv4 VRRP socket');
+    const packet = Buffer.from(buildIpv4Packet(src, dst, message));
+    // raw-socket queues the packet until the socket is writable (next poll, well under 1 ms);
+    // a failure then surfaces here only as a callback, so it is reported through onSendError.
+    this.socket.send(packet, 0, packet.length, formatIPv4(dst), (error) => {
+      if (error !== null) this.sendErrorListener?.(new NetError(errnoCode(error), `send to ${formatIPv4(dst)} on ${this.options.ifname}`, { cause: error }));
+    });
+  }
+
+  private sendErrorListener: ((error: NetError) => void) | null = null;
+
+  onSendError(listener: (error: NetError) => void): void {
+    this.sendErrorListener = listener;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Gratuitous ARP / unsolicited NA for an instance's virtual addresses, from the NIC's own MAC:
+ * a burst on becoming master (count × interval), a fresh burst when a lower-priority master is
+ * seen, and an optional periodic refresh while master. The first frame of a burst is sent
+ * synchronously, inside the transition, so it is on the wire within the same millisecond.
+ */
+
+import type { AnnounceConfig } from '../config/types.js';
+import { announcementFrame } from '../protocol/announcement-frames.js';
+import type { FrameSender } from '../net/ports.js';
+import type { Scheduler } from './scheduler.js';
+
+export interface AnnouncerTarget {
+  readonly key: string;
+  readonly mac: Uint8Array;
+  readonly addresses: readonly Uint8Array[];
+}
+
+export class Announcer {
+  private remaining = 0;
+
+  constructor(
+    private readonly target: AnnouncerTarget,
+    private readonly settings: AnnounceConfig,
+    private readonly frames: FrameSender,
+    private readonly scheduler: Scheduler,
+    /** Told of each frame sent (for counters) and of each failure. */
+    private readonly report: (sent: number, error?: unknown) => void,
+  ) {}
+
+  private get burstKey(): string {
+    return `${this.target.key}/announce`;
+  }
+
+  private get refreshKey(): string {
+    return `${this.target.key}/refresh`;
+  }
+
+  /** Starts (or restarts) a burst; while master, keeps the refresh going. */
+  burst(now: number): void {
+    if (this.settings.count === 0) return;
+    this.remaining = this.settings.count;
+    this.sendRound(now);
+    if (this.settings.refreshIntervalMs > 0) this.scheduleRefresh(now);
+  }
+
+  stop(): void {
+    this.remaining = 0;
+    this.scheduler.cancel(this.burstKey);
+    this.scheduler.cancel(this.refreshKey);
+  }
+
+  private sendRound(now: number): void {
+    this.remaining--;
+    let sent = 0;
+    for (const address of this.target.addresses) {
+      try {
+        this.frames.send(announcementFrame(this.target.mac, address));
+        sent++;
+      } catch (error) {
+        this.report(0, error);
+      }
+    }
+    this.report(sent);
+    if (this.remaining > 0) {
+      this.scheduler.schedule(this.burstKey, now + this.settings.intervalMs, (at) => this.sendRound(at));
+    }
+  }
+
+  private scheduleRefresh(now: number): void {
+    this.scheduler.schedule(this.refreshKey, now + this.settings.refreshIntervalMs, (at) => {
+      this.remaining = this.settings.count;
+      this.sendRound(at);
+      this.scheduleRefresh(at);
+    });
+  }
+}

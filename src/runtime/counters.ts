@@ -1,0 +1,35 @@
+/** Per-instance counters, as the status socket reports them. */
+
+import type { NoteReason, RejectReason } from '../protocol/receive-checks.js';
+
+export interface InstanceCounters {
+  advertsSent: number;
+  advertsReceived: number;
+  sendErrors: number;
+  transitions: number;
+  announcements: number;
+  /** Virtual addresses put back after something else removed them while master. */
+  addressesRestored: number;
+  /** Virtual addresses removed because they appeared while not master. */
+  addressesRemoved: number;
+  rejected: Partial<Record<RejectReason, number>>;
+  noted: Partial<Record<NoteReason, number>>;
+}
+
+export function newCounters(): InstanceCounters {
+  return {
+    advertsSent: 0,
+    advertsReceived: 0,
+    sendErrors: 0,
+    transitions: 0,
+    announcements: 0,
+    addressesRestored: 0,
+    addressesRemoved: 0,
+    rejected: {},
+    noted: {},
+  };
+}
+
+export function bump<K extends string>(table: Partial<Record<K, number>>, key: K): void {
+  table[key] = (table[key] ?? 0) + 1;
+}

@@ -1,0 +1,284 @@
+/**
+ * One VRRP instance at run time: turns packets, timers, link and address changes into state
+ * machine events, and carries out the actions step() returns, in their order:
+ *   transition → log; send-advert → encode and send; arm/cancel → the scheduler;
+ *   add-vips / del-vips → netlink (queued, so an add and a later delete never cross);
+ *   announce → gratuitous ARP / unsolicited NA.
+ * Address changes are started in order but not awaited by the protocol: the advertisement and
+ * the first announcement go out in the same tick as the transition.
+ */
+
+import type { InstanceConfig } from '../config/types.js';
+import { encode, type DecodedAdvertisement } from '../protocol/advertisement.js';
+import { initialState, step } from '../protocol/fsm.js';
+import type { FsmAction, FsmEvent, InstanceParams, InstanceState, TimerName } from '../protocol/fsm-types.js';
+import { groupRole, type RoleReport } from '../protocol/group-role.js';
+import { formatAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
+import type { CheckNote, ReceivingInstance, RejectReason } from '../protocol/receive-checks.js';
+import { msToIntervalCs } from '../protocol/timers.js';
+import type { AddressEntry, AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
+import { Announcer } from './announcer.js';
+import { bump, newCounters, type InstanceCounters } from './counters.js';
+import { STATE_LABEL, type Logger } from './logger.js';
+import { RateLimiter } from './rate-limit.js';
+import type { Scheduler } from './scheduler.js';
+
+/** Takeover deadlines are scheduled precisely (see scheduler.ts); the others need not be. */
+const PRECISE_TIMERS: ReadonlySet<TimerName> = new Set(['activeDown', 'preempt']);
+const LOG_EVERY_MS = 60_000;
+
+export interface InstancePorts {
+  readonly scheduler: Scheduler;
+  readonly transport: VrrpTransport;
+  readonly addresses: AddressPort;
+  readonly frames: FrameSender;
+  readonly log: Logger;
+}
+
+export interface InstanceSetup {
+  readonly config: InstanceConfig;
+  readonly link: LinkInfo;
+  /** Our source address: the advertisements' source and our side of the §6.4.3 tie-break. */
+  readonly source: Uint8Array;
+  /** Where advertisements go: the multicast group, or each unicast peer. */
+  readonly destinations: readonly Uint8Array[];
+  readonly virtualAddresses: readonly VirtualAddress[];
+}
+
+export interface VirtualAddress {
+  readonly bytes: Uint8Array;
+  readonly prefixLength: number;
+}
+
+export interface TransitionRecord {
+  readonly instance: string;
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
+export class InstanceDriver {
+  readonly name: string;
+  readonly vrid: number;
+  readonly family: IpFamily;
+  readonly params: InstanceParams;
+  readonly counters: InstanceCounters = newCounters();
+  readonly receiving: ReceivingInstance;
+  private state: InstanceState;
+  private readonly log: Logger;
+  private readonly announcer: Announcer;
+  private readonly limiter = new RateLimiter(LOG_EVERY_MS);
+  private addressQueue: Promise<void> = Promise.resolve();
+  private readonly transitionListeners: Array<(record: TransitionRecord) => void> = [];
+
+  constructor(
+    private readonly setup: InstanceSetup,
+    private readonly ports: InstancePorts,
+  ) {
+    const { config } = setup;
+    this.name = config.name;
+    this.vrid = config.vrid;
+    this.family = config.family;
+    this.log = ports.log.child({ instance: config.name, vrid: config.vrid });
+    this.params = {
+      priority: config.priority,
+      advertIntervalCs: msToIntervalCs(config.advertIntervalMs),
+      preempt: config.preempt,
+      preemptDelayMs: config.preemptDelayMs,
+      startupDelayMs: config.startupDelayMs,
+      // A failover IP exists to receive traffic: the master accepts it (RFC 9568 Accept_Mode
+      // true, as keepalived outside vrrp_strict). See README, "Configuration".
+      acceptMode: true,
+      groupMaster: config.groupMaster,
+      primaryAddress: setup.source,
+    };
+    this.receiving = {
+      priority: config.priority,
+      advertIntervalCs: this.params.advertIntervalCs,
+      addresses: setup.virtualAddresses.map((vip) => vip.bytes),
+      localAddresses: [setup.source],
+      ...(config.unicastPeers === undefined ? {} : { unicastPeers: setup.destinations }),
+    };
+    this.state = initialState(this.params, ports.scheduler.now());
+    this.announcer = new Announcer(
+      { key: config.name, mac: setup.link.mac, addresses: this.receiving.addresses },
+      config.announce,
+      ports.frames,
+      ports.scheduler,
+      (sent, error) => {
+        this.counters.announcements += sent;
+        if (error !== undefined) this.warnLimited('announce-failed', 'announcement not sent', { err: String(error) });
+      },
+    );
+  }
+
+  get ifindex(): number {
+    return this.setup.link.ifindex;
+  }
+
+  get current(): InstanceState {
+    return this.state;
+  }
+
+  get role(): RoleReport {
+    return groupRole(this.params.groupMaster, this.state.name);
+  }
+
+  onTransition(listener: (record: TransitionRecord) => void): void {
+    this.transitionListeners.push(listener);
+  }
+
+  start(): void {
+    this.handle({ type: 'startup', now: this.ports.scheduler.now() });
+  }
+
+  /** Shutdown (§6.4.3 priority 0 if master), then waits for the addresses to be removed. */
+  async stop(): Promise<void> {
+    this.handle({ type: 'shutdown', now: this.ports.scheduler.now() });
+    this.announcer.stop();
+    await this.addressQueue;
+  }
+
+  /** An advertisement that passed the §7.1 checks. */
+  onAdvertisement(adv: DecodedAdvertisement, from: Uint8Array, notes: readonly CheckNote[]): void {
+    this.counters.advertsReceived++;
+    for (const note of notes) {
+      bump(this.counters.noted, note.reason);
+      this.warnLimited(`${note.reason}:${formatAddress(from)}`, 'advertisement accepted with a misconfiguration', {
+        reason: note.reason,
+        detail: note.detail,
+        peer: formatAddress(from),
+      });
+    }
+    this.handle({ type: 'advert', adv, from, now: this.ports.scheduler.now() });
+  }
+
+  /** A packet for this VRID that a §7.1 check dropped. */
+  onRejected(reason: RejectReason, from: Uint8Array, detail: string): void {
+    bump(this.counters.rejected, reason);
+    this.warnLimited(`${reason}:${formatAddress(from)}`, 'advertisement dropped', { reason, detail, peer: formatAddress(from) });
+  }
+
+  onLink(up: boolean): void {
+    const now = this.ports.scheduler.now();
+    this.handle(up ? { type: 'fault-cleared', source: 'link', now } : { type: 'fault-raised', source: 'link', now });
+  }
+
+  /** Keeps the kernel's addresses in line with the role, whoever changed them. */
+  onAddressChange(entry: AddressEntry, present: boolean): void {
+    if (entry.ifindex !== this.setup.link.ifindex || entry.family !== this.family) return;
+    const vip = this.setup.virtualAddresses.find((candidate) => sameAddress(candidate.bytes, entry.address));
+    if (vip === undefined) return;
+    const master = this.state.name === 'active';
+    if (master && !present) {
+      // A DHCP client or another network manager took the failover IP away from the master.
+      this.counters.addressesRestored++;
+      this.log.warn({ address: formatAddress(vip.bytes), reason: 'removed-externally' }, 'virtual address removed by something else; putting it back');
+      this.queueAddress(vip, true);
+    } else if (!master && present) {
+      // The provider may hand the failover IP to every member as its primary IP (DHCP).
+      this.counters.addressesRemoved++;
+      this.log.warn({ address: formatAddress(vip.bytes), reason: 'added-externally', state: STATE_LABEL[this.state.name] }, 'virtual address present while not master; removing it');
+      this.queueAddress(vip, false);
+    }
+  }
+
+  private handle(event: FsmEvent): void {
+    const { state, actions } = step(this.params, this.state, event);
+    this.state = state;
+    for (const action of actions) this.run(action, event.now);
+  }
+
+  private run(action: FsmAction, now: number): void {
+    switch (action.type) {
+      case 'transition':
+        this.counters.transitions++;
+        this.log.info(
+          { from: STATE_LABEL[action.from], to: STATE_LABEL[action.to], state: STATE_LABEL[action.to], reason: action.reason, priority: this.state.priority },
+          `${this.name}: ${STATE_LABEL[action.from]} -> ${STATE_LABEL[action.to]} (${action.reason})`,
+        );
+        for (const listener of this.transitionListeners) {
+          listener({ instance: this.name, from: action.from, to: action.to, reason: action.reason, at: now });
+        }
+        if (action.from === 'active') this.announcer.stop();
+        return;
+      case 'send-advert':
+        this.sendAdvertisement(action.priority);
+        return;
+      case 'arm':
+        this.ports.scheduler.schedule(
+          this.timerKey(action.timer),
+          action.at,
+          (firedAt) => this.handle({ type: 'timer', timer: action.timer, now: firedAt }),
+          PRECISE_TIMERS.has(action.timer),
+        );
+        return;
+      case 'cancel':
+        this.ports.scheduler.cancel(this.timerKey(action.timer));
+        return;
+      case 'add-vips':
+        for (const vip of this.setup.virtualAddresses) this.queueAddress(vip, true);
+        return;
+      case 'del-vips':
+        for (const vip of this.setup.virtualAddresses) this.queueAddress(vip, false);
+        return;
+      case 'announce':
+        this.announcer.burst(now);
+        return;
+      default:
+        assertNever(action);
+    }
+  }
+
+  private timerKey(timer: TimerName): string {
+    return `${this.name}/${timer}`;
+  }
+
+  private sendAdvertisement(priority: number): void {
+    const { config } = this.setup;
+    for (const dst of this.setup.destinations) {
+      const message = encode(
+        { vrid: config.vrid, priority, maxAdvertIntervalCs: this.params.advertIntervalCs, addresses: this.receiving.addresses },
+        { family: this.family, src: this.setup.source, dst, variant: config.checksum },
+      );
+      try {
+        this.ports.transport.send(message, this.setup.source, dst);
+        this.counters.advertsSent++;
+      } catch (error) {
+        this.noteSendError(error);
+      }
+    }
+  }
+
+  noteSendError(error: unknown): void {
+    this.counters.sendErrors++;
+    // A stopping or faulty master still tries its priority-0 release; failing then is expected.
+    const level = this.state.name === 'active' ? 'warn' : 'debug';
+    if (this.limiter.allow('send-error', this.ports.scheduler.now())) this.log[level]({ err: String(error) }, 'advertisement not sent');
+  }
+
+  private queueAddress(vip: VirtualAddress, add: boolean): void {
+    const { ifindex } = this.setup.link;
+    this.addressQueue = this.addressQueue.then(async () => {
+      try {
+        if (add) await this.ports.addresses.addAddress(ifindex, this.family, vip.bytes, vip.prefixLength, { nodad: true });
+        else await this.ports.addresses.deleteAddress(ifindex, this.family, vip.bytes, vip.prefixLength);
+      } catch (error) {
+        const what = add ? 'cannot add virtual address' : 'cannot remove virtual address';
+        this.log.error({ address: formatAddress(vip.bytes), err: String(error) }, what);
+      }
+    });
+  }
+
+  private warnLimited(key: string, message: string, fields: Record<string, unknown>): void {
+    const now = this.ports.scheduler.now();
+    if (!this.limiter.allow(key, now)) return;
+    const suppressed = this.limiter.takeSuppressed(key);
+    this.log.warn({ ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled action ${JSON.stringify(value)}`);
+}

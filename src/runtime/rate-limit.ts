@@ -1,0 +1,29 @@
+/**
+ * Log-once-per-interval by key (reason code and peer, as keepalived rate-limits by reason):
+ * a flood of malformed packets costs a counter increment each and one log line a minute.
+ */
+
+export class RateLimiter {
+  private readonly last = new Map<string, number>();
+  private suppressedSince = new Map<string, number>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** True when `key` may be logged now; otherwise counts it as suppressed. */
+  allow(key: string, now: number): boolean {
+    const previous = this.last.get(key);
+    if (previous !== undefined && now - previous < this.intervalMs) {
+      this.suppressedSince.set(key, (this.suppressedSince.get(key) ?? 0) + 1);
+      return false;
+    }
+    this.last.set(key, now);
+    return true;
+  }
+
+  /** How many were suppressed since the last allowed one (and resets that count). */
+  takeSuppressed(key: string): number {
+    const count = this.suppressedSince.get(key) ?? 0;
+    this.suppressedSince.delete(key);
+    return count;
+  }
+}
