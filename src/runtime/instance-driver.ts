@@ -11,7 +11,7 @@
 import type { InstanceConfig } from '../config/types.js';
 import { encode, type DecodedAdvertisement } from '../protocol/advertisement.js';
 import { initialState, step } from '../protocol/fsm.js';
-import type { FsmAction, FsmEvent, InstanceParams, InstanceState, TimerName } from '../protocol/fsm-types.js';
+import type { FsmAction, FsmEvent, InstanceParams, InstanceState, StateName, TimerName } from '../protocol/fsm-types.js';
 import { groupRole, type RoleReport } from '../protocol/group-role.js';
 import { formatAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
 import type { CheckNote, ReceivingInstance, RejectReason } from '../protocol/receive-checks.js';
@@ -194,10 +194,7 @@ export class InstanceDriver {
     switch (action.type) {
       case 'transition':
         this.counters.transitions++;
-        this.log.info(
-          { from: STATE_LABEL[action.from], to: STATE_LABEL[action.to], state: STATE_LABEL[action.to], reason: action.reason, priority: this.state.priority },
-          `${this.name}: ${STATE_LABEL[action.from]} -> ${STATE_LABEL[action.to]} (${action.reason})`,
-        );
+        this.logTransition(action.from, action.to, action.reason);
         for (const listener of this.transitionListeners) {
           listener({ instance: this.name, from: action.from, to: action.to, reason: action.reason, at: now });
         }
@@ -229,6 +226,23 @@ export class InstanceDriver {
       default:
         assertNever(action);
     }
+  }
+
+  /** One line per transition, with whether the role now matches the failover group's plan. */
+  private logTransition(from: StateName, to: StateName, reason: string): void {
+    const role = groupRole(this.params.groupMaster, to);
+    this.log.info(
+      {
+        from: STATE_LABEL[from],
+        to: STATE_LABEL[to],
+        state: STATE_LABEL[to],
+        reason,
+        priority: this.state.priority,
+        expectedRole: role.expected,
+        roleMatches: role.matches,
+      },
+      `${this.name}: ${STATE_LABEL[from]} -> ${STATE_LABEL[to]} (${reason})${role.matches ? '' : `; the failover group expects this node to be ${role.expected}`}`,
+    );
   }
 
   private timerKey(timer: TimerName): string {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTopology, NsProcess, type Member, type Topology } from './topology.js';
+import { createTopology, inNs, NsProcess, type Member, type Topology } from './topology.js';
 
 export const DAEMON = fileURLToPath(new URL('../../../src/cli/ipfailoverd.js', import.meta.url));
 
@@ -77,6 +77,13 @@ export class Cluster {
     const daemon = this.daemons.get(index);
     if (daemon === undefined) throw new Error(`member ${index} has no daemon`);
     return daemon;
+  }
+
+  /** Bridge port isolation: isolated members cannot reach each other (a network partition). */
+  async isolate(indexes: readonly number[], on: boolean): Promise<void> {
+    for (const index of indexes) {
+      await inNs(this.topology.hub, 'bridge', 'link', 'set', 'dev', `p${index}`, 'isolated', on ? 'on' : 'off');
+    }
   }
 
   async destroy(): Promise<void> {

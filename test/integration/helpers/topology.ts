@@ -25,6 +25,8 @@ export interface Member {
 
 export interface Topology {
   readonly id: string;
+  /** The namespace holding the bridge br0; member N is plugged in at port pN. */
+  readonly hub: string;
   readonly members: readonly Member[];
   /** A namespace that only watches: ARP caches and captures, as the provider's router would. */
   readonly client: Member;
@@ -87,7 +89,7 @@ export async function createTopology(memberCount: number, options: { prefix?: st
     const client = await attach(200, 'client');
     // The client learns neighbours from gratuitous ARP, as a provider's router does.
     await inNs(client.ns, 'sysctl', '-qw', 'net.ipv4.conf.eth0.arp_accept=1');
-    return { id, members, client, destroy };
+    return { id, hub, members, client, destroy };
   } catch (error) {
     await destroy();
     throw error;

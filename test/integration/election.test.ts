@@ -1,0 +1,76 @@
+/** Election among three real daemons: highest priority wins, ties by address, group master first. */
+
+import t from 'tap';
+import { Cluster, webInstance } from './helpers/cluster.js';
+import { requireRoot } from './helpers/root.js';
+import { holders, waitFor } from './helpers/topology.js';
+
+const VIP = '203.0.113.10';
+
+/** Waits until `expected` alone is master and holds the address, then checks that it stays so. */
+async function settlesOn(cluster: Cluster, expected: number): Promise<number[]> {
+  const outcome = async (): Promise<number[]> => {
+    const held = await holders(cluster.members, VIP);
+    const masters = [...cluster.daemons.entries()].filter(([, d]) => d.state() === 'MASTER').map(([i]) => i);
+    return held.length === 1 && masters.length === 1 && masters[0] === held[0] ? held : [...held, -1];
+  };
+  await waitFor(`member ${expected} alone master`, async () => ((await outcome())[0] === expected && (await outcome()).length === 1 ? true : undefined), 4000).catch(() => undefined);
+  // Stable: a dozen advertisement intervals later it is still the same.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  return outcome();
+}
+
+if (requireRoot(t)) {
+  t.test('the highest priority becomes master, the others back up, one holds the address', async (t) => {
+    const cluster = await Cluster.create(3, 'ipfo-el');
+    t.teardown(() => cluster.destroy());
+    cluster.start(1, [webInstance({ priority: 50 })]);
+    cluster.start(2, [webInstance({ priority: 150 })]);
+    cluster.start(3, [webInstance({ priority: 100 })]);
+    t.same(await settlesOn(cluster, 2), [2]);
+    t.equal(cluster.daemon(1).state(), 'BACKUP');
+    t.equal(cluster.daemon(3).state(), 'BACKUP');
+    const masterTransitions = [...cluster.daemons.values()].flatMap((d) => d.transitions()).filter((l) => l.to === 'MASTER');
+    t.ok(masterTransitions.filter((l) => l.reason !== 'no-active-seen' && l.reason !== 'preempt').length === 0, 'no takeover after the election');
+  });
+
+  t.test('a split brain heals: equal priorities, the higher primary address stays master (§6.4.3)', async (t) => {
+    const cluster = await Cluster.create(2, 'ipfo-eq');
+    t.teardown(() => cluster.destroy());
+    // Isolated bridge ports cannot reach each other: both members become master.
+    await cluster.isolate([1, 2], true);
+    const low = cluster.start(1, [webInstance({ priority: 100 })]);
+    const high = cluster.start(2, [webInstance({ priority: 100 })]);
+    await low.waitState('MASTER', 3000);
+    await high.waitState('MASTER', 3000);
+    t.same(await holders(cluster.members, VIP), [1, 2], 'split brain: both hold the address');
+    await cluster.isolate([1, 2], false);
+    const yielded = await low.waitState('BACKUP', 3000, { from: low.lines.length - 1 });
+    t.equal(yielded.reason, 'equal-priority-higher-address', '192.0.2.1 yields to 192.0.2.2');
+    t.same(await settlesOn(cluster, 2), [2]);
+  });
+
+  t.test('the group master is preferred at start, even with the lower address', async (t) => {
+    const cluster = await Cluster.create(2, 'ipfo-gm');
+    t.teardown(() => cluster.destroy());
+    const first = cluster.start(1, [webInstance({ priority: 100, groupMaster: true })]);
+    const second = cluster.start(2, [webInstance({ priority: 100 })]);
+    t.same(await settlesOn(cluster, 1), [1]);
+    const line = await first.waitState('MASTER', 100);
+    t.equal(line.reason, 'no-active-seen');
+    t.equal(line.roleMatches, true, 'the configured master reports its role as expected');
+    t.equal(second.transitions().some((l) => l.to === 'MASTER'), false, 'the other member never took the role');
+    t.equal((await second.waitState('BACKUP', 100)).roleMatches, true);
+  });
+
+  t.test('a member that is master against the group plan says so', async (t) => {
+    const cluster = await Cluster.create(2, 'ipfo-gx');
+    t.teardown(() => cluster.destroy());
+    cluster.start(1, [webInstance({ priority: 50, groupMaster: true, preempt: true })]);
+    const high = cluster.start(2, [webInstance({ priority: 200 })]);
+    t.same(await settlesOn(cluster, 2), [2]);
+    const line = await high.waitState('MASTER', 100);
+    t.equal(line.roleMatches, false);
+    t.equal(line.expectedRole, 'backup');
+  });
+}
