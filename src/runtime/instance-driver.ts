@@ -157,7 +157,12 @@ export class InstanceDriver {
   /** A packet for this VRID that a §7.1 check dropped. */
   onRejected(reason: RejectReason, from: Uint8Array, detail: string): void {
     bump(this.counters.rejected, reason);
-    this.warnLimited(`${reason}:${formatAddress(from)}`, 'advertisement dropped', { reason, detail, peer: formatAddress(from) });
+    this.warnLimited(`${reason}:${formatAddress(from)}`, 'advertisement dropped', {
+      reason,
+      detail,
+      peer: formatAddress(from),
+      count: this.counters.rejected[reason],
+    });
   }
 
   onLink(up: boolean): void {
