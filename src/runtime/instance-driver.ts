@@ -15,7 +15,7 @@ import type { FsmAction, FsmEvent, InstanceParams, InstanceState, StateName, Tim
 import { groupRole, type RoleReport } from '../protocol/group-role.js';
 import { formatAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
 import type { CheckNote, ReceivingInstance, RejectReason } from '../protocol/receive-checks.js';
-import { msToIntervalCs } from '../protocol/timers.js';
+import { activeDownIntervalMs, msToIntervalCs } from '../protocol/timers.js';
 import type { AddressEntry, AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
 import { Announcer } from './announcer.js';
 import { bump, newCounters, type InstanceCounters } from './counters.js';
@@ -70,6 +70,8 @@ export class InstanceDriver {
   private readonly announcer: Announcer;
   private readonly limiter = new RateLimiter(LOG_EVERY_MS);
   private addressQueue: Promise<void> = Promise.resolve();
+  private lastReannounce = -Infinity;
+  private pendingAddressChanges = 0;
   private readonly transitionListeners: Array<(record: TransitionRecord) => void> = [];
 
   constructor(
@@ -226,11 +228,24 @@ export class InstanceDriver {
         for (const vip of this.setup.virtualAddresses) this.queueAddress(vip, false);
         return;
       case 'announce':
+        if (action.cause === 'lower-priority-seen' && !this.reannounceAllowed(now)) return;
         this.announcer.burst(now);
         return;
       default:
         assertNever(action);
     }
+  }
+
+  /**
+   * A peer that cannot hear us (a split brain) advertises every interval; RFC 9568 §6.4.3 answers
+   * each with an advertisement, but one announcement burst per Active_Down_Interval is enough to
+   * fix the neighbours' caches (keepalived: garp_lower_prio_repeat).
+   */
+  private reannounceAllowed(now: number): boolean {
+    const minGapMs = activeDownIntervalMs(this.state.priority, this.params.advertIntervalCs);
+    if (now - this.lastReannounce < minGapMs) return false;
+    this.lastReannounce = now;
+    return true;
   }
 
   /** One line per transition, with whether the role now matches the failover group's plan. */
@@ -277,17 +292,26 @@ export class InstanceDriver {
     if (this.limiter.allow('send-error', this.ports.scheduler.now())) this.log[level]({ err: String(error) }, 'advertisement not sent');
   }
 
+  /**
+   * Address changes run one at a time, in the order the state machine asked for them. When none
+   * is pending the request is issued at once, synchronously, so that the netlink add really goes
+   * out before the advertisement and the announcement that follow it in the same step.
+   */
   private queueAddress(vip: VirtualAddress, add: boolean): void {
     const { ifindex } = this.setup.link;
-    this.addressQueue = this.addressQueue.then(async () => {
+    const change = async (): Promise<void> => {
       try {
         if (add) await this.ports.addresses.addAddress(ifindex, this.family, vip.bytes, vip.prefixLength, { nodad: true });
         else await this.ports.addresses.deleteAddress(ifindex, this.family, vip.bytes, vip.prefixLength);
       } catch (error) {
         const what = add ? 'cannot add virtual address' : 'cannot remove virtual address';
         this.log.error({ address: formatAddress(vip.bytes), err: String(error) }, what);
+      } finally {
+        this.pendingAddressChanges--;
       }
-    });
+    };
+    this.pendingAddressChanges++;
+    this.addressQueue = this.pendingAddressChanges === 1 ? change() : this.addressQueue.then(change);
   }
 
   private warnLimited(key: string, message: string, fields: Record<string, unknown>): void {

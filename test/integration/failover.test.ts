@@ -84,7 +84,11 @@ if (requireRoot(t)) {
     first.kill('SIGKILL');
     await first.exited;
     await second.waitState('MASTER', 3000);
-    t.same(await holders(cluster.members, VIP), [1, 2], 'SIGKILL left the address behind on member 1');
+    const both = await waitFor('member 2 adds it too', async () => {
+      const held = await holders(cluster.members, VIP);
+      return held.length === 2 ? held : undefined;
+    }, 2000);
+    t.same(both, [1, 2], 'SIGKILL left the address behind on member 1');
     const restarted = cluster.start(1, [webInstance({ priority: 150 })]);
     const cleaned = await restarted.waitLine({ reason: 'present-at-startup' }, 3000);
     t.equal(cleaned.address, VIP);

@@ -1,0 +1,85 @@
+/** In-memory adapters for the runtime: they record what the daemon asked of the system. */
+
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { IpFamily } from '../../src/protocol/ip-address.js';
+import { formatAddress } from '../../src/protocol/ip-address.js';
+import type { AddressEntry, AddressPort, FrameSender, InboundPacket, LinkInfo, NetError, NetlinkChange, VrrpTransport } from '../../src/net/ports.js';
+import type { Logger } from '../../src/runtime/logger.js';
+
+/** Everything the ports saw, in one ordered list: the order across ports is what tests check. */
+export type Call =
+  | { kind: 'send'; dst: string; message: Uint8Array }
+  | { kind: 'add' | 'del'; address: string }
+  | { kind: 'frame'; frame: Uint8Array };
+
+export class Recorder {
+  readonly calls: Call[] = [];
+}
+
+export class FakeTransport implements VrrpTransport {
+  private listener: ((packet: InboundPacket) => void) | null = null;
+  constructor(private readonly recorder: Recorder) {}
+  send(message: Uint8Array, _src: Uint8Array, dst: Uint8Array): void {
+    this.recorder.calls.push({ kind: 'send', dst: formatAddress(dst), message });
+  }
+  onPacket(listener: (packet: InboundPacket) => void): void {
+    this.listener = listener;
+  }
+  onSendError(_listener: (error: NetError) => void): void {}
+  deliver(packet: InboundPacket): void {
+    this.listener?.(packet);
+  }
+  close(): void {}
+}
+
+export class FakeAddresses implements AddressPort {
+  readonly present: AddressEntry[] = [];
+  private listener: ((change: NetlinkChange) => void) | null = null;
+  constructor(
+    private readonly recorder: Recorder,
+    private readonly link: LinkInfo,
+  ) {}
+  async getLink(name: string): Promise<LinkInfo | null> {
+    return name === this.link.name ? this.link : null;
+  }
+  async listAddresses(ifindex: number, family: IpFamily): Promise<AddressEntry[]> {
+    return this.present.filter((e) => e.ifindex === ifindex && e.family === family);
+  }
+  async addAddress(_ifindex: number, _family: IpFamily, address: Uint8Array): Promise<void> {
+    this.recorder.calls.push({ kind: 'add', address: formatAddress(address) });
+  }
+  async deleteAddress(_ifindex: number, _family: IpFamily, address: Uint8Array): Promise<void> {
+    this.recorder.calls.push({ kind: 'del', address: formatAddress(address) });
+  }
+  watch(listener: (change: NetlinkChange) => void): () => void {
+    this.listener = listener;
+    return () => (this.listener = null);
+  }
+  emit(change: NetlinkChange): void {
+    this.listener?.(change);
+  }
+  close(): void {}
+}
+
+export class FakeFrames implements FrameSender {
+  constructor(private readonly recorder: Recorder) {}
+  send(frame: Uint8Array): void {
+    this.recorder.calls.push({ kind: 'frame', frame });
+  }
+  close(): void {}
+}
+
+/** A pino logger whose JSON lines are kept in memory. */
+export function memoryLogger(): { log: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level: 'debug', base: undefined }, stream), lines };
+}
+
+export const LINK: LinkInfo = { ifindex: 7, name: 'eth0', mac: new Uint8Array([2, 0, 0, 0, 0, 1]), up: true, mtu: 1500 };

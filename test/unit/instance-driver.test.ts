@@ -1,0 +1,98 @@
+/** The runtime carries out the state machine's actions in order, against the ports. */
+
+import t from 'tap';
+import { validateConfig } from '../../src/config/load.js';
+import { encode } from '../../src/protocol/advertisement.js';
+import { activeDownIntervalMs } from '../../src/protocol/timers.js';
+import { InstanceDriver } from '../../src/runtime/instance-driver.js';
+import { Scheduler } from '../../src/runtime/scheduler.js';
+import { ip } from '../helpers/addresses.js';
+import { FakeAddresses, FakeFrames, FakeTransport, LINK, memoryLogger, Recorder } from '../helpers/fake-ports.js';
+import { FakeTime } from '../helpers/fake-time.js';
+
+const VIP = '203.0.113.10';
+const PEER = ip('192.0.2.9');
+
+function driver(overrides: Record<string, unknown> = {}) {
+  const result = validateConfig({
+    instances: [{ name: 'web', interface: 'eth0', vrid: 51, priority: 100, advertIntervalMs: 100, virtualAddresses: [`${VIP}/32`], announce: { count: 2, intervalMs: 50 }, ...overrides }],
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  const config = result.config.instances[0]!;
+  const time = new FakeTime();
+  const scheduler = new Scheduler(time, time);
+  const recorder = new Recorder();
+  const { log, lines } = memoryLogger();
+  const addresses = new FakeAddresses(recorder, LINK);
+  const instance = new InstanceDriver(
+    { config, link: LINK, source: ip('192.0.2.1'), destinations: [ip('224.0.0.18')], virtualAddresses: [{ bytes: ip(VIP), prefixLength: 32 }] },
+    { scheduler, transport: new FakeTransport(recorder), addresses, frames: new FakeFrames(recorder), log },
+  );
+  return { instance, time, recorder, lines, addresses };
+}
+
+const advert = (priority: number) => ({ vrid: 51, priority, maxAdvertIntervalCs: 10, addresses: [ip(VIP)], family: 4 as const, checksum: 0, checksumVariant: 'rfc5798' as const });
+
+t.test('takeover: address added, advertisement sent, then the announcement, all in the same tick', async (t) => {
+  const { instance, time, recorder, lines } = driver();
+  instance.start();
+  time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  t.equal(instance.current.name, 'active');
+  t.same(
+    recorder.calls.map((c) => c.kind),
+    ['add', 'send', 'frame'],
+    'the netlink add is issued before the advertisement and the first gratuitous ARP',
+  );
+  const sent = recorder.calls[1];
+  t.same(sent?.kind === 'send' ? Array.from(sent.message) : [], Array.from(encode({ vrid: 51, priority: 100, maxAdvertIntervalCs: 10, addresses: [ip(VIP)] }, { family: 4, src: ip('192.0.2.1'), dst: ip('224.0.0.18'), variant: 'rfc5798' })));
+  const transition = lines.find((l) => l.to === 'MASTER');
+  t.equal(transition?.reason, 'no-active-seen');
+  t.equal(transition?.instance, 'web');
+  t.equal(transition?.vrid, 51);
+  time.advanceTo(time.now() + 60);
+  t.equal(recorder.calls.filter((c) => c.kind === 'frame').length, 2, 'the burst of 2');
+  t.equal(instance.counters.announcements, 2);
+});
+
+t.test('stop as master: priority 0 sent before the address is removed; stop waits for the removal', async (t) => {
+  const { instance, time, recorder } = driver();
+  instance.start();
+  time.advanceTo(400);
+  recorder.calls.length = 0;
+  await instance.stop();
+  t.same(recorder.calls.map((c) => c.kind), ['send', 'del']);
+  const release = recorder.calls[0];
+  t.equal(release?.kind === 'send' ? release.message[2] : -1, 0, 'priority 0');
+});
+
+t.test('a lower-priority peer that keeps advertising gets one announcement burst per Active_Down_Interval', async (t) => {
+  const { instance, time, recorder } = driver({ announce: { count: 1, intervalMs: 50 } });
+  instance.start();
+  time.advanceTo(400);
+  const before = recorder.calls.filter((c) => c.kind === 'frame').length;
+  for (let i = 0; i < 10; i++) {
+    time.advanceTo(time.now() + 100);
+    instance.onAdvertisement(advert(50), PEER, []);
+  }
+  const frames = recorder.calls.filter((c) => c.kind === 'frame').length - before;
+  const answers = recorder.calls.filter((c) => c.kind === 'send').length;
+  t.ok(answers >= 10, 'every lower-priority advertisement is answered with one of ours (§6.4.3)');
+  t.equal(frames, 3, '1 s of split brain at 100 ms: a burst at once, then one per 361 ms');
+});
+
+t.test('address changes by others: restored while master, removed while backup, ignored if not ours', async (t) => {
+  const { instance, time, recorder } = driver();
+  const entry = (address: string) => ({ ifindex: LINK.ifindex, family: 4 as const, address: ip(address), prefixLength: 32, scope: 'global' as const, secondary: false, tentative: false });
+  instance.start();
+  instance.onAddressChange(entry(VIP), true);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(recorder.calls.filter((c) => c.kind === 'del').length, 1, 'present on a backup: removed');
+  time.advanceTo(400);
+  recorder.calls.length = 0;
+  instance.onAddressChange(entry(VIP), false);
+  instance.onAddressChange(entry('192.0.2.77'), false);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(recorder.calls.filter((c) => c.kind === 'add').map((c) => (c.kind === 'add' ? c.address : '')), [VIP], 'only the virtual address is put back');
+  t.equal(instance.counters.addressesRestored, 1);
+  t.equal(instance.counters.addressesRemoved, 1);
+});
