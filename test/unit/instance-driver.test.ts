@@ -96,3 +96,22 @@ t.test('address changes by others: restored while master, removed while backup, 
   t.equal(instance.counters.addressesRestored, 1);
   t.equal(instance.counters.addressesRemoved, 1);
 });
+
+t.test('periodic refresh: a new burst every refreshIntervalMs while master, none after stepping down', async (t) => {
+  const { instance, time, recorder } = driver({ announce: { count: 1, intervalMs: 50, refreshIntervalMs: 1000 } });
+  instance.start();
+  time.advanceTo(400);
+  const frames = () => recorder.calls.filter((c) => c.kind === 'frame').length;
+  t.equal(frames(), 1, 'the burst on becoming master');
+  time.advanceTo(400 + 3000);
+  t.equal(frames(), 4, 'three refreshes in three seconds');
+  instance.onAdvertisement(advert(200), PEER, []);
+  t.equal(instance.current.name, 'backup');
+  // The higher-priority master keeps advertising, so this instance stays backup.
+  for (let at = time.now() + 100; at <= 400 + 6000; at += 100) {
+    time.advanceTo(at);
+    instance.onAdvertisement(advert(200), PEER, []);
+  }
+  t.equal(instance.current.name, 'backup');
+  t.equal(frames(), 4, 'no refresh once backup');
+});
