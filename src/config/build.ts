@@ -6,13 +6,14 @@ import type { ConfigDocument, DaemonConfig, InstanceConfig, InstanceDocument } f
 export function buildConfig(doc: ConfigDocument): DaemonConfig {
   return {
     statusSocket: doc.statusSocket,
+    statusSocketGroup: doc.statusSocketGroup,
     log: { level: doc.log.level },
     instances: doc.instances.map(buildInstance),
   };
 }
 
 function buildInstance(doc: InstanceDocument): InstanceConfig {
-  const { virtualAddresses, unicastPeers, sourceAddress, ...scalars } = doc;
+  const { virtualAddresses, unicastPeers, sourceAddress, groupMasterAddress, ...scalars } = doc;
   const vips = virtualAddresses.map((text) => parsed(parseCidr(text)));
   const first = vips[0];
   if (first === undefined) throw new Error('bug: schema let an instance through without virtual addresses');
@@ -23,8 +24,13 @@ function buildInstance(doc: InstanceDocument): InstanceConfig {
     family: first.family,
     virtualAddresses: vips,
     unicastPeers: unicastPeers?.map((text) => parsed(parseAddress(text))),
-    sourceAddress: sourceAddress === undefined ? undefined : parsed(parseAddress(sourceAddress)),
+    sourceAddress: optionalAddress(sourceAddress),
+    groupMasterAddress: optionalAddress(groupMasterAddress),
   };
+}
+
+function optionalAddress(text: string | undefined) {
+  return text === undefined ? undefined : parsed(parseAddress(text));
 }
 
 // The schema's ipAddress keyword has already accepted every address, so a

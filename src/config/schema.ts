@@ -96,6 +96,9 @@ const INSTANCE: SchemaObject = {
     preemptDelayMs: delayMs(ONE_HOUR_MS),
     startupDelayMs: delayMs(ONE_HOUR_MS),
     groupMaster: { type: 'boolean', default: false },
+    // On the other members: the configured master's own address, so that a member taking the role
+    // at first start while the configured master is alive can name it in a warning.
+    groupMasterAddress: ADDRESS,
     // Matters for IPv4 only (IPv6 has one form): RFC 9568 §5.2.8 sums the
     // VRRP message alone, RFC 5798 put an IPv4 pseudo-header in front of it.
     // keepalived and FRR send the RFC 5798 form by default, so defaulting to
@@ -119,6 +122,13 @@ export const CONFIG_SCHEMA: SchemaObject = {
       maxLength: 107,
       default: '/run/ipfailoverd/ipfailoverd.sock',
       errorHints: { pattern: 'must be an absolute path', maxLength: 'must be at most 107 characters (the limit of a Unix socket path)' },
+    },
+    // The operators' group: it may connect to the status socket (owned by root, mode 0660).
+    statusSocketGroup: {
+      type: 'string',
+      pattern: '^[a-z_][a-z0-9_-]{0,31}\\$?$',
+      default: 'ipfailoverd',
+      errorHints: { pattern: 'must be a Unix group name' },
     },
     log: {
       type: 'object',

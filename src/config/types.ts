@@ -45,12 +45,15 @@ export interface InstanceConfig {
   readonly startupDelayMs: number;
   /** This VM is the cloud failover group's designated master. */
   readonly groupMaster: boolean;
+  /** On other members: the configured master's address, named when this member displaces it. */
+  readonly groupMasterAddress: IpAddress | undefined;
   readonly checksum: ChecksumMode;
   readonly announce: AnnounceConfig;
 }
 
 export interface DaemonConfig {
   readonly statusSocket: string;
+  readonly statusSocketGroup: string;
   readonly log: LogConfig;
   readonly instances: readonly InstanceConfig[];
 }
@@ -61,12 +64,14 @@ export interface DaemonConfig {
  */
 export interface ConfigDocument {
   statusSocket: string;
+  statusSocketGroup: string;
   log: LogConfig;
   instances: InstanceDocument[];
 }
 
-export interface InstanceDocument extends Omit<InstanceConfig, 'family' | 'virtualAddresses' | 'unicastPeers' | 'sourceAddress'> {
+export interface InstanceDocument extends Omit<InstanceConfig, 'family' | 'virtualAddresses' | 'unicastPeers' | 'sourceAddress' | 'groupMasterAddress'> {
   virtualAddresses: string[];
   unicastPeers?: string[];
   sourceAddress?: string;
+  groupMasterAddress?: string;
 }

@@ -22,6 +22,7 @@ t.test('config.example.json validates without warnings', async (t) => {
 t.test('defaults are applied to everything left out', async (t) => {
   const { config } = acceptedConfig(configWith(instance()));
   t.equal(config.statusSocket, '/run/ipfailoverd/ipfailoverd.sock');
+  t.equal(config.statusSocketGroup, 'ipfailoverd');
   t.same(config.log, { level: 'info' });
   t.same(config.instances[0], {
     name: 'web',
@@ -165,6 +166,8 @@ t.test('the status socket is an absolute path that fits sun_path', async (t) => 
   hasIssue(t, errorsOf(t, { ...configWith(instance()), statusSocket: '/' + 'a'.repeat(107) }), '/statusSocket',
     'schema.maxLength', '107');
   acceptedConfig({ ...configWith(instance()), statusSocket: '/tmp/x.sock' });
+  hasIssue(t, errorsOf(t, { ...configWith(instance()), statusSocketGroup: 'Ops Team' }), '/statusSocketGroup', 'schema.pattern', 'group name');
+  hasIssue(t, errorsOf(t, configWith(instance({ groupMasterAddress: '192.0.2.300' }))), '/instances/0/groupMasterAddress', 'schema.ipAddress', '');
 });
 
 t.test('lists that must not be empty', async (t) => {
