@@ -19,6 +19,10 @@ interface RawSocket {
   setOption(level: number, option: number, value: Buffer | number, length?: number): void;
   send(buffer: Buffer, offset: number, length: number, address: string, after: (error: Error | null, bytes: number) => void): void;
   close(): void;
+  /** Sends not yet handed to the kernel (raw-socket's queue). */
+  readonly requests: readonly unknown[];
+  /** The native handle: its send() is one non-blocking sendto(), throwing strerror() text. */
+  readonly wrap: { send(buffer: Buffer, offset: number, length: number, address: string, done: (bytes: number) => void): void };
 }
 
 interface RawSocketModule {
@@ -54,6 +58,8 @@ function errnoCode(error: unknown): string {
   if (/network is unreachable/i.test(text)) return 'ENETUNREACH';
   if (/network is down/i.test(text)) return 'ENETDOWN';
   if (/cannot assign requested address/i.test(text)) return 'EADDRNOTAVAIL';
+  if (/temporarily unavailable/i.test(text)) return 'EAGAIN';
+  if (/no buffer space/i.test(text)) return 'ENOBUFS';
   return 'EIO';
 }
 
@@ -111,10 +117,24 @@ export class Ipv4VrrpTransport implements VrrpTransport {
   send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
     if (this.closed) throw new NetError('EBADF', 'send on a closed IPv4 VRRP socket');
     const packet = Buffer.from(buildIpv4Packet(src, dst, message));
-    // raw-socket queues the packet until the socket is writable (next poll, well under 1 ms);
-    // a failure then surfaces here only as a callback, so it is reported through onSendError.
-    this.socket.send(packet, 0, packet.length, formatIPv4(dst), (error) => {
-      if (error !== null) this.sendErrorListener?.(new NetError(errnoCode(error), `send to ${formatIPv4(dst)} on ${this.options.ifname}`, { cause: error }));
+    const address = formatIPv4(dst);
+    // sendto() now, in the caller's tick, like the announcements: raw-socket's own send() waits
+    // for the next poll phase, behind whatever the tick still does (the netlink address change
+    // on a takeover), which put the first advertisement 0.5-5 ms after the transition. Only
+    // when the socket buffer is full, or raw-socket still holds earlier packets, does the packet
+    // wait in raw-socket's queue (keeping the order).
+    if (this.socket.requests.length === 0) {
+      try {
+        this.socket.wrap.send(packet, 0, packet.length, address, () => undefined);
+        return;
+      } catch (error) {
+        const code = errnoCode(error);
+        if (code !== 'EAGAIN' && code !== 'ENOBUFS') throw new NetError(code, `send to ${address} on ${this.options.ifname}`, { cause: error });
+      }
+    }
+    // A failure of a queued send surfaces only as a callback, so it is reported through onSendError.
+    this.socket.send(packet, 0, packet.length, address, (error) => {
+      if (error !== null) this.sendErrorListener?.(new NetError(errnoCode(error), `send to ${address} on ${this.options.ifname}`, { cause: error }));
     });
   }
 

@@ -92,25 +92,37 @@ export class Scheduler {
 
   private rearm(): void {
     if (this.running) return;
-    const next = this.earliest();
-    if (next === undefined) {
+    // Wake for whichever comes first: a coarse deadline, or the start of a precise deadline's
+    // spin window. Looking at the earliest deadline alone let a precise one due just after a
+    // coarse one (another instance's adver timer) wait for that coarse host timer, and inherit
+    // its lateness (up to ~1 ms).
+    const now = this.clock.now();
+    let wakeAt = Infinity;
+    let spin = false;
+    for (const entry of this.entries.values()) {
+      if (entry.precise) {
+        if (entry.at - now <= SPIN_WINDOW_MS) spin = true;
+        if (entry.at - SPIN_WINDOW_MS < wakeAt) wakeAt = entry.at - SPIN_WINDOW_MS;
+      } else if (entry.at < wakeAt) {
+        wakeAt = entry.at;
+      }
+    }
+    if (wakeAt === Infinity) {
       this.wake?.cancel();
       this.wake = null;
       this.wakeAt = Infinity;
       return;
     }
-    const remaining = next.at - this.clock.now();
-    const spin = next.precise && remaining <= SPIN_WINDOW_MS;
-    // Keep the host timer when it already wakes us in time for this deadline.
-    const target = spin ? -1 : next.precise ? next.at - SPIN_WINDOW_MS : next.at;
+    // Keep the host timer when it already wakes us in time.
+    const target = spin ? -1 : wakeAt;
     if (this.wake !== null && this.wakeAt === target) return;
     this.wake?.cancel();
     this.wakeAt = target;
-    if (spin || remaining <= 0) {
+    const delay = wakeAt - now;
+    if (spin || delay <= 0) {
       this.wake = this.host.soon(() => this.run());
     } else {
-      const delay = next.precise ? remaining - SPIN_WINDOW_MS : remaining;
-      this.wake = this.host.after(Math.max(0, delay), () => this.run());
+      this.wake = this.host.after(delay, () => this.run());
     }
   }
 }

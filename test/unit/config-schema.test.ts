@@ -167,7 +167,7 @@ t.test('the status socket is an absolute path that fits sun_path', async (t) => 
     'schema.maxLength', '107');
   acceptedConfig({ ...configWith(instance()), statusSocket: '/tmp/x.sock' });
   hasIssue(t, errorsOf(t, { ...configWith(instance()), statusSocketGroup: 'Ops Team' }), '/statusSocketGroup', 'schema.pattern', 'group name');
-  hasIssue(t, errorsOf(t, configWith(instance({ groupMasterAddress: '192.0.2.300' }))), '/instances/0/groupMasterAddress', 'schema.ipAddress', '');
+  hasIssue(t, errorsOf(t, configWith(instance({ groupMasterAddress: '192.0.2.300' }))), '/instances/0/groupMasterAddress', 'schema.ipAddress', 'not an IPv4 or IPv6 address');
 });
 
 t.test('lists that must not be empty', async (t) => {
