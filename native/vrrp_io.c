@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
@@ -463,6 +465,41 @@ static napi_value packet_close(napi_env env, napi_callback_info info) {
 
 #define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
+/* ------------------------------------------------------------------------------ sd_notify */
+
+/* notify(socketPath, message): one datagram to systemd's $NOTIFY_SOCKET (sd_notify(3) protocol).
+ * Node has no AF_UNIX datagram sockets, and spawning systemd-notify per message would both cost a
+ * process and be sent from the wrong PID. A path starting with '@' is in the abstract namespace. */
+static napi_value sd_notify_send(napi_env env, napi_callback_info info) {
+  size_t argc = 2, path_length = 0, message_length = 0;
+  napi_value argv[2];
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+  char message[4096];
+  struct sockaddr_un address;
+  NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_length) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[1], message, sizeof message, &message_length) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "notify(socketPath: string, message: string)");
+    return NULL;
+  }
+  if (path_length == 0 || path_length >= sizeof address.sun_path || message_length >= sizeof message - 1) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "notify socket path or message too long");
+    return NULL;
+  }
+  memset(&address, 0, sizeof address);
+  address.sun_family = AF_UNIX;
+  memcpy(address.sun_path, path, path_length);
+  if (address.sun_path[0] == '@') address.sun_path[0] = '\0';
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  socklen_t length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_length);
+  ssize_t sent = sendto(fd, message, message_length, MSG_NOSIGNAL, (struct sockaddr *)&address, length);
+  int err = errno;
+  close(fd);
+  if (sent < 0) return throw_errno(env, err, "sendto");
+  return NULL;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor vrrp6_methods[] = {METHOD("send", vrrp6_send), METHOD("close", vrrp6_close),
                                                     METHOD("ref", vrrp6_ref), METHOD("unref", vrrp6_unref)};
@@ -472,5 +509,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   NAPI(env, napi_define_class(env, "PacketSocket", NAPI_AUTO_LENGTH, packet_new, NULL, 2, packet_methods, &packet_class));
   NAPI(env, napi_set_named_property(env, exports, "Vrrp6Socket", vrrp6_class));
   NAPI(env, napi_set_named_property(env, exports, "PacketSocket", packet_class));
+  napi_value notify_fn;
+  NAPI(env, napi_create_function(env, "notify", NAPI_AUTO_LENGTH, sd_notify_send, NULL, &notify_fn));
+  NAPI(env, napi_set_named_property(env, exports, "notify", notify_fn));
   return exports;
 }

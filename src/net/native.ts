@@ -44,6 +44,7 @@ interface NativeBinding {
     onError: (error: Error) => void,
   ) => NativeVrrp6Socket;
   PacketSocket: new (ifindex: number) => NativePacketSocket;
+  notify(socketPath: string, message: string): void;
 }
 
 /** From dist/src/net/native.js: the repository root is three levels up. */
@@ -83,6 +84,14 @@ function attempt<T>(operation: () => string, action: () => T): T {
   } catch (error) {
     throw toNetError(error, operation());
   }
+}
+
+/** One sd_notify(3) datagram to `socketPath` ($NOTIFY_SOCKET; '@' = abstract namespace). */
+export function sendNotify(socketPath: string, message: string): void {
+  attempt(
+    () => `notify systemd at ${socketPath}`,
+    () => loadBinding().notify(socketPath, message),
+  );
 }
 
 export interface Vrrp6SocketOptions {

@@ -62,7 +62,9 @@ export type TransitionReason =
   /** Any → Fault: link down or a failed tracker (extension). */
   | 'fault'
   /** Fault → Backup: every fault cleared. */
-  | 'fault-cleared';
+  | 'fault-cleared'
+  /** Active → Backup: an operator handed the role over (priority 0) for maintenance. */
+  | 'step-down';
 
 export interface InstanceState {
   readonly name: StateName;
@@ -77,6 +79,8 @@ export interface InstanceState {
   readonly faults: readonly string[];
   /** Set by the start-up event, cleared by shutdown. */
   readonly started: boolean;
+  /** Stepped down by an operator: stays Backup (never takes the role) until resumed. */
+  readonly held: boolean;
   /** Address of the Active router last accepted, as a Backup; ours while Active. */
   readonly activeAddress: Uint8Array | null;
   /** When the state was entered and why. */
@@ -98,7 +102,10 @@ export type FsmEvent =
   | { readonly type: 'fault-raised'; readonly source: string; readonly now: number }
   | { readonly type: 'fault-cleared'; readonly source: string; readonly now: number }
   /** The effective priority changed (tracking weights); 1–254. */
-  | { readonly type: 'priority'; readonly priority: number; readonly now: number };
+  | { readonly type: 'priority'; readonly priority: number; readonly now: number }
+  /** Operator: release the role now (priority 0) and hold Backup; `resume` lifts the hold. */
+  | { readonly type: 'step-down'; readonly now: number }
+  | { readonly type: 'resume'; readonly now: number };
 
 export type AnnounceCause = 'became-active' | 'lower-priority-seen';
 

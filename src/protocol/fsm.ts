@@ -35,6 +35,7 @@ export function initialState(params: InstanceParams, now: number): InstanceState
     downCause: 'startup',
     faults: [],
     started: false,
+    held: false,
     activeAddress: null,
     since: now,
     reason: null,
@@ -157,9 +158,18 @@ function onInitialize(d: Draft, event: FsmEvent): void {
     case 'priority':
       d.state.priority = event.priority;
       return;
+    case 'step-down':
+    case 'resume':
+      setHold(d, event.type === 'step-down');
+      return;
     default:
       assertNever(event);
   }
+}
+
+/** Outside Active and Backup a hold only takes effect later: nothing else to do. */
+function setHold(d: Draft, held: boolean): void {
+  d.state.held = held;
 }
 
 const DOWN_REASON: Readonly<Record<DownCause, TransitionReason>> = {
@@ -202,11 +212,23 @@ function onBackup(d: Draft, event: FsmEvent): void {
     case 'startup':
       return;
     case 'timer':
+      if (d.state.held) {
+        // Stepped down: keep listening, never take the role.
+        if (event.timer === 'activeDown') armActiveDown(d, activeDownIntervalMs(d.state.priority, d.state.activeAdverIntervalCs), 'silence');
+        return;
+      }
       if (event.timer === 'activeDown') becomeActive(d, DOWN_REASON[d.state.downCause]);
       else if (event.timer === 'preempt') becomeActive(d, 'preempt');
       return;
     case 'advert':
       backupOnAdvert(d, event);
+      return;
+    case 'step-down':
+      setHold(d, true);
+      cancel(d, 'preempt');
+      return;
+    case 'resume':
+      setHold(d, false);
       return;
     case 'shutdown':
       // §6.4.2 Shutdown: "Cancel the Active_Down_Timer; Transition to the Initialize state."
@@ -291,6 +313,17 @@ function onActive(d: Draft, event: FsmEvent): void {
       d.state.priority = event.priority;
       sendAdvertNow(d);
       return;
+    case 'step-down':
+      // As a shutdown (§6.4.3: priority 0, so a Backup takes over after Skew_Time), but the
+      // instance stays in the protocol as a Backup that follows the new Active router.
+      setHold(d, true);
+      leaveActive(d, 'backup', 'step-down', true);
+      d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
+      armActiveDown(d, activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs), 'silence');
+      return;
+    case 'resume':
+      setHold(d, false);
+      return;
     default:
       assertNever(event);
   }
@@ -319,6 +352,10 @@ function onFault(d: Draft, event: FsmEvent): void {
       return;
     case 'priority':
       d.state.priority = event.priority;
+      return;
+    case 'step-down':
+    case 'resume':
+      setHold(d, event.type === 'step-down');
       return;
     default:
       assertNever(event);

@@ -29,6 +29,8 @@ const events: FsmEvent[] = [
   { type: 'fault-raised', source: 'link', now: 9000 },
   { type: 'fault-cleared', source: 'link', now: 9000 },
   { type: 'priority', priority: 120, now: 9000 },
+  { type: 'step-down', now: 9000 },
+  { type: 'resume', now: 9000 },
 ];
 
 /** Timers each state may hold. */
