@@ -1,27 +1,141 @@
 #!/usr/bin/env node
-// ipfailoverctl: the operator's command line. This version knows `check-config`; the commands
-// that talk to a running daemon over its status socket come with the status socket itself.
+// ipfailoverctl: the operator's command line, talking to ipfailoverd over its status socket.
+import { ControlError, DEFAULT_SOCKET, sendRequest } from '../control/client.js';
+import type { Request } from '../control/protocol.js';
 import { checkConfig } from './check-config.js';
-import { EX_OK, EX_USAGE } from './exit-codes.js';
+import { EX_OK, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
+import { formatStatusTable } from './status-table.js';
 
 const PROGRAM = 'ipfailoverctl';
+const EX_SOFTWARE = 70;
+const EX_NOPERM = 77;
 
-const USAGE = `Usage: ${PROGRAM} COMMAND [ARGS]
+const USAGE = `Usage: ${PROGRAM} [--socket PATH] [--json] COMMAND [ARGS]
 
 Commands:
-  check-config FILE   validate an ipfailoverd configuration file; exit 0, or 78 with every
-                      error and its JSON path
+  status              every instance: state, priority (effective and configured), master address,
+                      since when and why, whether the role matches the group's configured master;
+                      then the counters (advertisements, drops by reason, transitions, announcements)
+  watch               print transitions as they happen, until Ctrl-C
+  step-down NAME      hand NAME's mastership over now (priority 0) and hold it in backup
+  resume NAME         lift a step-down
+  reload              re-read the configuration file (as SIGHUP); an invalid file changes nothing
+  check-config FILE   validate a configuration file; exit 0, or 78 with every error and its path
   help                show this text
+
+Options:
+  --socket PATH       the status socket (default $IPFAILOVERD_SOCKET or ${DEFAULT_SOCKET})
+  --json              print the daemon's replies as JSON
 `;
 
+interface Options {
+  socket: string;
+  json: boolean;
+  words: string[];
+}
+
+function parse(argv: readonly string[]): Options | string {
+  const options: Options = { socket: process.env.IPFAILOVERD_SOCKET ?? DEFAULT_SOCKET, json: false, words: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--json') options.json = true;
+    else if (arg === '--socket') {
+      const path = argv[++i];
+      if (path === undefined) return '--socket needs a path';
+      options.socket = path;
+    } else if (arg.startsWith('--socket=')) options.socket = arg.slice('--socket='.length);
+    else options.words.push(arg);
+  }
+  return options;
+}
+
+function toRequest(words: readonly string[]): Request | string {
+  const [command, ...rest] = words;
+  switch (command) {
+    case 'status':
+    case 'watch':
+    case 'reload':
+      return rest.length === 0 ? { cmd: command } : `${command} takes no arguments`;
+    case 'step-down':
+    case 'resume':
+      return rest.length === 1 ? { cmd: command, instance: rest[0] as string } : `${command} needs one instance name`;
+    default:
+      return command === undefined ? 'no command given' : `unknown command '${command}'`;
+  }
+}
+
+function print(options: Options, reply: Record<string, unknown>): void {
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
+    return;
+  }
+  if (Array.isArray(reply.instances)) process.stdout.write(formatStatusTable(reply.instances as Array<Record<string, unknown>>));
+  else if (reply.instance !== undefined) process.stdout.write(formatStatusTable([reply.instance as Record<string, unknown>]));
+  else if (reply.plan !== undefined) {
+    const plan = reply.plan as Record<string, string[]>;
+    const parts = Object.entries(plan).map(([what, names]) => `${what}: ${names.length === 0 ? '-' : names.join(', ')}`);
+    process.stdout.write(`reloaded (${parts.join('; ')})\n`);
+    for (const failure of (reply.failed as Array<{ instance: string; error: string }>) ?? []) {
+      process.stdout.write(`  not started: ${failure.instance}: ${failure.error}\n`);
+    }
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === 'help' || command === '--help' || command === '-h') {
+  const options = parse(argv);
+  if (typeof options === 'string') return usage(options);
+  const [command, ...rest] = options.words;
+  if (command === 'help' || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
     return EX_OK;
   }
-  if (command === 'check-config' && rest.length === 1) return checkConfig(PROGRAM, rest[0] as string);
-  process.stderr.write(`${PROGRAM}: ${command === undefined ? 'no command given' : `cannot run '${argv.join(' ')}'`}\n${USAGE}`);
+  if (command === 'check-config') return rest.length === 1 ? checkConfig(PROGRAM, rest[0] as string) : usage('check-config needs one file');
+  const request = toRequest(options.words);
+  if (typeof request === 'string') return usage(request);
+  try {
+    if (request.cmd === 'watch') return await watch(options);
+    const reply = await sendRequest(options.socket, request);
+    if (reply.ok !== true) {
+      process.stderr.write(`${PROGRAM}: ${String(reply.error)}\n`);
+      return EX_SOFTWARE;
+    }
+    print(options, reply);
+    return EX_OK;
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+async function watch(options: Options): Promise<number> {
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  const done = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve()));
+  const reply = await sendRequest(
+    options.socket,
+    { cmd: 'watch' },
+    (event) => {
+      if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+      else process.stdout.write(`${String(event.time)}  ${String(event.instance)}: ${String(event.from)} -> ${String(event.to)} (${String(event.reason)})\n`);
+    },
+    stop.signal,
+  );
+  if (reply.ok !== true) {
+    process.stderr.write(`${PROGRAM}: ${String(reply.error)}\n`);
+    return EX_SOFTWARE;
+  }
+  await done;
+  return EX_OK;
+}
+
+function failure(error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${PROGRAM}: ${message}\n`);
+  if (error instanceof ControlError && error.code === 'EACCES') return EX_NOPERM;
+  return EX_UNAVAILABLE;
+}
+
+function usage(message: string): number {
+  process.stderr.write(`${PROGRAM}: ${message}\n${USAGE}`);
   return EX_USAGE;
 }
 

@@ -243,6 +243,73 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     }),
   },
   {
+    // The owner's priority is 255 by definition (RFC 9568 §5.2.4), and a tracker
+    // would lower it or take the owner to Fault; keepalived refuses it too.
+    code: 'owner-tracking',
+    severity: 'error',
+    find: eachInstance((instance, i) => {
+      const { interfaces, scripts, files } = instance.track;
+      if (instance.priority !== OWNER_PRIORITY || interfaces.length + scripts.length + files.length === 0) return [];
+      return [{
+        path: at(i, 'track'),
+        message:
+          'an instance with priority 255 (the address owner) cannot track interfaces, scripts or files: ' +
+          'its priority must stay 255; use 254 or lower to track health',
+      }];
+    }),
+  },
+  {
+    // Each tracker is a fault source named by its name or path; two with the same
+    // name would be one source counted twice.
+    code: 'duplicate-track',
+    severity: 'error',
+    find: eachInstance((instance, i) => {
+      const lists = [
+        { field: 'interfaces', keys: instance.track.interfaces.map((x) => x.name), what: 'interface' },
+        { field: 'scripts', keys: instance.track.scripts.map((x) => x.name), what: 'script name' },
+        { field: 'files', keys: instance.track.files.map((x) => x.path), what: 'file' },
+      ] as const;
+      return lists.flatMap(({ field, keys, what }) =>
+        repeats(indexed(keys), (x) => x.value).map(({ first, later }) => ({
+          path: at(i, 'track', field, later.index, field === 'files' ? 'path' : 'name'),
+          message: `${what} "${later.value}" is already tracked at ${at(i, 'track', field, first.index)}`,
+        })),
+      );
+    }),
+  },
+  {
+    // A run still going at the next tick makes that tick skipped: the check would
+    // run less often than configured without anyone noticing.
+    code: 'script-timeout',
+    severity: 'error',
+    find: eachInstance((instance, i) =>
+      indexed(instance.track.scripts)
+        .filter(({ value }) => value.timeoutMs > value.intervalMs)
+        .map(({ value, index }) => ({
+          path: at(i, 'track', 'scripts', index, 'timeoutMs'),
+          message: `${value.timeoutMs} is longer than intervalMs (${value.intervalMs}); a run must end before the next one is due`,
+        })),
+    ),
+  },
+  {
+    // Commands run without a shell and without a $PATH search, so the program is
+    // named by its absolute path: what runs does not depend on the daemon's environment.
+    code: 'command-not-absolute',
+    severity: 'error',
+    find: eachInstance((instance, i) => {
+      const commands = [
+        ...instance.track.scripts.map((s, j) => ({ argv: s.command, path: at(i, 'track', 'scripts', j, 'command', 0) })),
+        ...instance.notify.map((h, j) => ({ argv: h.command, path: at(i, 'notify', j, 'command', 0) })),
+      ];
+      return commands
+        .filter(({ argv }) => !(argv[0] ?? '').startsWith('/'))
+        .map(({ argv, path }) => ({
+          path,
+          message: `"${argv[0] ?? ''}" must be an absolute path: commands run without a shell and without a $PATH search`,
+        }));
+    }),
+  },
+  {
     code: 'preempt-delay-ignored',
     severity: 'warning',
     find: eachInstance((instance, i) =>

@@ -26,6 +26,10 @@ export type IssueCode =
   | 'owner-priority'
   | 'virtual-address-class'
   | 'endpoint-address-class'
+  | 'owner-tracking'
+  | 'duplicate-track'
+  | 'script-timeout'
+  | 'command-not-absolute'
   | 'preempt-delay-ignored'
   | 'group-master-without-preempt';
 

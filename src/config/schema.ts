@@ -44,30 +44,125 @@ const ANNOUNCE: SchemaObject = {
   },
 };
 
+/** Names of instances and of track scripts: they appear in logs, hook arguments and timer keys. */
+const NAME: SchemaObject = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$',
+  errorHints: { pattern: 'must be 1-32 characters of A-Z a-z 0-9 _ . - starting with a letter or digit' },
+};
+
+// What the kernel's dev_valid_name() accepts, narrowed to printable
+// ASCII so that 15 characters are also 15 bytes (IFNAMSIZ - 1): the
+// character class is 0x21-0x7e without '/' (0x2f) and ':' (0x3a).
+const INTERFACE_NAME: SchemaObject = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 15,
+  pattern: '^[\\x21-\\x2e\\x30-\\x39\\x3b-\\x7e]+$',
+  not: { enum: ['.', '..'] },
+  errorHints: {
+    pattern: "must be a Linux interface name: printable ASCII without '/', ':' or whitespace",
+    not: 'must not be "." or ".."',
+  },
+};
+
+// The kernel takes paths and arguments as C strings: a NUL would cut them short
+// (and Node refuses to spawn them), so it is rejected here, with the field's path.
+const ABSOLUTE_PATH: SchemaObject = {
+  type: 'string',
+  pattern: '^/[^\\x00]*$',
+  errorHints: { pattern: 'must be an absolute path (starting with "/")' },
+};
+
+const ARGUMENT: SchemaObject = {
+  type: 'string',
+  pattern: '^[^\\x00]*$',
+  errorHints: { pattern: 'must not contain a NUL character' },
+};
+
+/**
+ * A program and its arguments, run without a shell (no quoting, globbing or
+ * $PATH lookup to get wrong). That the first element is an absolute path is a
+ * cross-check: the tuple form of `items` would need a fixed length under ajv's
+ * strict mode.
+ */
+const COMMAND: SchemaObject = { type: 'array', minItems: 1, items: ARGUMENT };
+
+/** keepalived's weight range: a tracker can move a priority across the whole 1..254 range. */
+function weight(byDefault: number): SchemaObject {
+  return { type: 'integer', minimum: -254, maximum: 254, default: byDefault };
+}
+
+// Semantics of the weights (keepalived's) are in src/runtime/tracking/combine.ts.
+const TRACK: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    interfaces: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: { name: INTERFACE_NAME, weight: weight(0) },
+      },
+    },
+    scripts: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'command'],
+        properties: {
+          name: NAME,
+          command: COMMAND,
+          intervalMs: { type: 'integer', minimum: 100, maximum: ONE_HOUR_MS, default: 2000 },
+          // At most intervalMs (cross-checks.ts), so runs of one script do not pile up.
+          timeoutMs: { type: 'integer', minimum: 10, maximum: 600_000, default: 1000 },
+          rise: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
+          fall: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
+          weight: weight(0),
+        },
+      },
+    },
+    files: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path'],
+        properties: { path: ABSOLUTE_PATH, weight: weight(1) },
+      },
+    },
+  },
+};
+
+/** Programs run on every state transition, in order (src/runtime/notify-hooks.ts). */
+const NOTIFY: SchemaObject = {
+  type: 'array',
+  default: [],
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['command'],
+    properties: {
+      command: COMMAND,
+      timeoutMs: { type: 'integer', minimum: 100, maximum: 600_000, default: 10_000 },
+    },
+  },
+};
+
 const INSTANCE: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'interface', 'vrid', 'virtualAddresses'],
   properties: {
-    name: {
-      type: 'string',
-      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$',
-      errorHints: { pattern: 'must be 1-32 characters of A-Z a-z 0-9 _ . - starting with a letter or digit' },
-    },
-    // What the kernel's dev_valid_name() accepts, narrowed to printable
-    // ASCII so that 15 characters are also 15 bytes (IFNAMSIZ - 1): the
-    // character class is 0x21-0x7e without '/' (0x2f) and ':' (0x3a).
-    interface: {
-      type: 'string',
-      minLength: 1,
-      maxLength: 15,
-      pattern: '^[\\x21-\\x2e\\x30-\\x39\\x3b-\\x7e]+$',
-      not: { enum: ['.', '..'] },
-      errorHints: {
-        pattern: "must be a Linux interface name: printable ASCII without '/', ':' or whitespace",
-        not: 'must not be "." or ".."',
-      },
-    },
+    name: NAME,
+    interface: INTERFACE_NAME,
     vrid: { type: 'integer', minimum: 1, maximum: 255 },
     priority: {
       type: 'integer',
@@ -106,6 +201,8 @@ const INSTANCE: SchemaObject = {
     // for groups whose peers all follow RFC 9568.
     checksum: { enum: [...CHECKSUM_MODES], default: 'rfc5798' },
     announce: ANNOUNCE,
+    track: TRACK,
+    notify: NOTIFY,
   },
 };
 

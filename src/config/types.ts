@@ -27,6 +27,55 @@ export interface AnnounceConfig {
   readonly refreshIntervalMs: number;
 }
 
+/**
+ * keepalived's track_interface. Weight 0: the instance is in Fault while the
+ * interface is down; otherwise the weight is added to the priority while it is down.
+ */
+export interface TrackInterfaceConfig {
+  readonly name: string;
+  readonly weight: number;
+}
+
+/**
+ * keepalived's vrrp_script + track_script. Weight 0: Fault while failed;
+ * > 0: added while healthy; < 0: added while failed.
+ */
+export interface TrackScriptConfig {
+  readonly name: string;
+  /** argv, run without a shell; command[0] is an absolute path. */
+  readonly command: readonly string[];
+  readonly intervalMs: number;
+  /** <= intervalMs. A run that takes longer is killed and counts as a failure. */
+  readonly timeoutMs: number;
+  /** Consecutive successes that make a failed script healthy. */
+  readonly rise: number;
+  /** Consecutive failures that make a healthy script failed. */
+  readonly fall: number;
+  readonly weight: number;
+}
+
+/**
+ * keepalived's track_file: the integer in the file times the weight is added
+ * to the priority; with weight 0, any value other than 0 means Fault.
+ */
+export interface TrackFileConfig {
+  readonly path: string;
+  readonly weight: number;
+}
+
+export interface TrackConfig {
+  readonly interfaces: readonly TrackInterfaceConfig[];
+  readonly scripts: readonly TrackScriptConfig[];
+  readonly files: readonly TrackFileConfig[];
+}
+
+/** A program run on each state transition (keepalived's notify). */
+export interface NotifyHookConfig {
+  /** argv, run without a shell; the instance, new state and priority are appended. */
+  readonly command: readonly string[];
+  readonly timeoutMs: number;
+}
+
 export interface InstanceConfig {
   readonly name: string;
   readonly interface: string;
@@ -49,6 +98,8 @@ export interface InstanceConfig {
   readonly groupMasterAddress: IpAddress | undefined;
   readonly checksum: ChecksumMode;
   readonly announce: AnnounceConfig;
+  readonly track: TrackConfig;
+  readonly notify: readonly NotifyHookConfig[];
 }
 
 export interface DaemonConfig {

@@ -94,6 +94,7 @@ function becomeActive(d: Draft, reason: TransitionReason): void {
 /** Leaves Active: §6.4.3 Shutdown sends priority 0 first; then the addresses go. */
 function leaveActive(d: Draft, to: StateName, reason: TransitionReason, release: boolean): void {
   enter(d, to, reason);
+  d.state.activeAddress = null;
   cancelAll(d);
   if (release) d.actions.push({ type: 'send-advert', priority: RELEASE_PRIORITY });
   d.actions.push({ type: 'del-vips' });
@@ -187,6 +188,8 @@ function backupOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
     armActiveDown(d, skewTimeMs(d.state.priority, d.state.activeAdverIntervalCs), 'release');
     return;
   }
+  // Whoever advertises is the Active router now, even one this router is about to preempt.
+  d.state.activeAddress = event.from;
   const lower = priority < d.state.priority;
   if (lower && d.params.preempt && d.params.preemptDelayMs === 0) {
     // "Discard the ADVERTISEMENT": the timer keeps running and this router preempts when it fires.
@@ -203,7 +206,6 @@ function backupOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
   // "Set Active_Adver_Interval to Max Advertise Interval contained in the ADVERTISEMENT;
   //  Recompute the Skew_Time; Recompute the Active_Down_Interval; Reset the Active_Down_Timer."
   d.state.activeAdverIntervalCs = maxAdvertIntervalCs;
-  d.state.activeAddress = event.from;
   armActiveDown(d, activeDownIntervalMs(d.state.priority, maxAdvertIntervalCs), 'silence');
 }
 
@@ -269,10 +271,10 @@ function activeOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
   const local = { priority: d.state.priority, address: d.params.primaryAddress };
   if (preferred(local, { priority, address: event.from }) === Preference.Remote) {
     leaveActive(d, 'backup', priority > d.state.priority ? 'higher-priority-seen' : 'equal-priority-higher-address', false);
+    d.state.activeAddress = event.from;
     // "Set Active_Adver_Interval to Max Advertise Interval contained in the ADVERTISEMENT;
     //  Recompute the Skew_Time and Active_Down_Interval; Set Active_Down_Timer."
     d.state.activeAdverIntervalCs = maxAdvertIntervalCs;
-    d.state.activeAddress = event.from;
     armActiveDown(d, activeDownIntervalMs(d.state.priority, maxAdvertIntervalCs), 'silence');
     return;
   }
@@ -297,13 +299,11 @@ function onActive(d: Draft, event: FsmEvent): void {
       // §6.4.3 Shutdown: "Cancel the Adver_Timer; Send an ADVERTISEMENT with Priority = 0".
       leaveActive(d, 'initialize', 'shutdown', true);
       d.state.started = false;
-      d.state.activeAddress = null;
       return;
     case 'fault-raised':
       // A faulty router leaves as if shutting down, so that a Backup takes over in Skew_Time.
       addFault(d, event.source);
       leaveActive(d, 'fault', 'fault', true);
-      d.state.activeAddress = null;
       return;
     case 'fault-cleared':
       removeFault(d, event.source);

@@ -21,7 +21,7 @@ export class Announcer {
 
   constructor(
     private readonly target: AnnouncerTarget,
-    private readonly settings: AnnounceConfig,
+    private settings: AnnounceConfig,
     private readonly frames: FrameSender,
     private readonly scheduler: Scheduler,
     /** Told of each frame sent (for counters) and of each failure. */
@@ -42,6 +42,11 @@ export class Announcer {
     this.remaining = this.settings.count;
     this.sendRound(now);
     if (this.settings.refreshIntervalMs > 0) this.scheduleRefresh(now);
+  }
+
+  /** New settings from a reload: they apply from the next burst on. */
+  update(settings: AnnounceConfig): void {
+    this.settings = settings;
   }
 
   stop(): void {

@@ -1,29 +1,69 @@
 /**
- * The running daemon: every configured instance, the sockets they share, and the netlink watch
- * that feeds them link and address changes. Adapters come in through DaemonPorts, so tests and
- * the real entry point (main.ts) build it the same way.
+ * The running daemon: its instances, the sockets they share per interface and family, and the
+ * netlink watch that feeds them link and address changes. Instances come and go on reload
+ * (reload-plan.ts decides how). Adapters come in through DaemonPorts, so tests and the real entry
+ * point (main.ts) build it the same way.
  */
 
 import type { DaemonConfig, InstanceConfig } from '../config/types.js';
-import { formatAddress, parseAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
+import { parseAddress, sameAddress, formatAddress, type IpFamily } from '../protocol/ip-address.js';
 import { OWNER_PRIORITY } from '../protocol/receive-checks.js';
 import { VRRP_IPV4_GROUP, VRRP_IPV6_GROUP } from '../net/vrrp-groups.js';
-import type { AddressPort, FrameSender, LinkInfo, NetlinkChange, VrrpTransport } from '../net/ports.js';
-import { InstanceDriver, type VirtualAddress } from './instance-driver.js';
-import type { Logger } from './logger.js';
+import type { AddressEntry, AddressPort, FrameSender, LinkInfo, NetlinkChange, VrrpTransport } from '../net/ports.js';
+import type { HealthState } from './health-state.js';
+import { InstanceDriver, type InstanceSnapshot, type TransitionRecord, type VirtualAddress } from './instance-driver.js';
+import { STATE_LABEL, type Logger } from './logger.js';
 import { ReceiveHub } from './receive-hub.js';
+import { planReload, type ReloadPlan } from './reload-plan.js';
 import type { Scheduler } from './scheduler.js';
 import { chooseSource } from './source-address.js';
 import { StartupError } from './startup-error.js';
+
+/** Health tracking of one instance (track interfaces, scripts, files). */
+export interface Tracking {
+  start(initialLinks: ReadonlyMap<string, boolean>): void;
+  onLink(name: string, up: boolean): void;
+  stop(): void;
+}
+
+export interface HookEvent {
+  readonly instance: string;
+  readonly vrid: number;
+  readonly state: string;
+  readonly previous: string;
+  readonly priority: number;
+  readonly reason: string;
+}
+
+/** Notify hooks of one instance: run in order, one at a time, never blocking the protocol. */
+export interface Hooks {
+  run(event: HookEvent): void;
+  idle(): Promise<void>;
+}
 
 export interface DaemonPorts {
   readonly addresses: AddressPort;
   readonly scheduler: Scheduler;
   readonly log: Logger;
-  openTransport(link: LinkInfo, family: IpFamily, multicast: boolean): VrrpTransport;
+  openTransport(link: LinkInfo, family: IpFamily): VrrpTransport;
   openFrameSender(link: LinkInfo): FrameSender;
   /** Interface preparation that is not netlink (sysctls); may be a no-op in tests. */
   prepareInterface(link: LinkInfo, family: IpFamily): void;
+  createTracking?(config: InstanceConfig, log: Logger, onChange: (health: HealthState) => void): Tracking;
+  createHooks?(config: InstanceConfig, log: Logger): Hooks;
+}
+
+interface Managed {
+  readonly driver: InstanceDriver;
+  readonly hubKey: string;
+  tracking: Tracking | undefined;
+  hooks: Hooks | undefined;
+}
+
+export interface ReloadResult {
+  readonly plan: ReloadPlan;
+  /** Instances that could not be (re)started, with why; the others are in force. */
+  readonly failed: ReadonlyArray<{ readonly instance: string; readonly error: string }>;
 }
 
 function bytesOf(text: string): Uint8Array {
@@ -33,132 +73,229 @@ function bytesOf(text: string): Uint8Array {
   return bytes;
 }
 
-export class Daemon {
-  private unwatch: (() => void) | null = null;
-  private stopping: Promise<void> | null = null;
-
-  private constructor(
-    readonly instances: readonly InstanceDriver[],
-    private readonly hubs: readonly ReceiveHub[],
-    private readonly frameSenders: readonly FrameSender[],
-    private readonly ports: DaemonPorts,
-  ) {}
-
-  /** Resolves interfaces and addresses, cleans up, opens sockets, then starts every instance. */
-  static async start(config: DaemonConfig, ports: DaemonPorts): Promise<Daemon> {
-    const links = new Map<string, LinkInfo>();
-    for (const instance of config.instances) {
-      if (links.has(instance.interface)) continue;
-      const link = await ports.addresses.getLink(instance.interface);
-      if (link === null) {
-        throw new StartupError('interface-missing', `interface ${instance.interface} (instance ${instance.name}) does not exist`);
-      }
-      links.set(instance.interface, link);
-    }
-
-    const hubs = new Map<string, ReceiveHub>();
-    const senders = new Map<number, FrameSender>();
-    const drivers: InstanceDriver[] = [];
-    try {
-      for (const config_ of config.instances) {
-        const link = links.get(config_.interface) as LinkInfo;
-        const virtualAddresses: VirtualAddress[] = config_.virtualAddresses.map((p) => ({ bytes: bytesOf(p.address), prefixLength: p.prefixLength }));
-        const present = await ports.addresses.listAddresses(link.ifindex, config_.family);
-        const source = chooseSource(
-          config_.family,
-          present,
-          virtualAddresses.map((v) => v.bytes),
-          config_.sourceAddress === undefined ? undefined : bytesOf(config_.sourceAddress.address),
-        );
-        if (!source.ok) {
-          throw new StartupError('no-source-address', `instance ${config_.name} on ${link.name}: ${source.problem}`);
-        }
-        const hubKey = `${link.name}/${config_.family}`;
-        let hub = hubs.get(hubKey);
-        if (hub === undefined) {
-          ports.prepareInterface(link, config_.family);
-          const multicast = config.instances.some((i) => i.interface === link.name && i.family === config_.family && i.unicastPeers === undefined);
-          hub = new ReceiveHub(ports.openTransport(link, config_.family, multicast), ports.scheduler, ports.log);
-          hubs.set(hubKey, hub);
-        }
-        let frames = senders.get(link.ifindex);
-        if (frames === undefined) {
-          frames = ports.openFrameSender(link);
-          senders.set(link.ifindex, frames);
-        }
-        const driver = new InstanceDriver(
-          { config: config_, link, source: source.address, destinations: destinationsOf(config_), virtualAddresses },
-          { scheduler: ports.scheduler, transport: hub.transport, addresses: ports.addresses, frames, log: ports.log },
-        );
-        hub.add(driver);
-        drivers.push(driver);
-        await removeStaleAddresses(driver, config_, link, present, virtualAddresses, ports);
-        if (!link.up) driver.onLink(false);
-      }
-    } catch (error) {
-      for (const hub of hubs.values()) hub.close();
-      for (const sender of senders.values()) sender.close();
-      throw error;
-    }
-
-    const daemon = new Daemon(drivers, [...hubs.values()], [...senders.values()], ports);
-    daemon.unwatch = ports.addresses.watch((change) => daemon.onNetlink(change));
-    for (const driver of drivers) {
-      driver.start();
-      ports.log.info({ instance: driver.name, vrid: driver.vrid, groupMaster: driver.params.groupMaster, priority: driver.params.priority }, `${driver.name}: started`);
-    }
-    return daemon;
-  }
-
-  private onNetlink(change: NetlinkChange): void {
-    for (const driver of this.instances) {
-      if (change.type === 'link') {
-        if (change.link.ifindex === driver.ifindex) driver.onLink(change.link.up);
-      } else {
-        driver.onAddressChange(change.entry, change.type === 'address-added');
-      }
-    }
-  }
-
-  /** Every master releases (priority 0) and removes its addresses; then sockets close. */
-  stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      this.unwatch?.();
-      await Promise.all(this.instances.map((driver) => driver.stop()));
-      this.ports.scheduler.clear();
-      for (const hub of this.hubs) hub.close();
-      for (const sender of this.frameSenders) sender.close();
-    })();
-    return this.stopping;
-  }
-}
-
 function destinationsOf(config: InstanceConfig): Uint8Array[] {
   if (config.unicastPeers !== undefined) return config.unicastPeers.map((peer) => bytesOf(peer.address));
   return [config.family === 4 ? VRRP_IPV4_GROUP : VRRP_IPV6_GROUP];
 }
 
-/**
- * A VM that is not (yet) master must not hold the failover IP: after a crash or SIGKILL the
- * addresses stay behind, and a provider may hand the IP out as the NIC's primary address.
- * The owner (priority 255) keeps them: they are its own.
- */
-async function removeStaleAddresses(
-  driver: InstanceDriver,
-  config: InstanceConfig,
-  link: LinkInfo,
-  present: readonly { address: Uint8Array }[],
-  virtualAddresses: readonly VirtualAddress[],
-  ports: DaemonPorts,
-): Promise<void> {
-  if (config.priority === OWNER_PRIORITY) return;
-  for (const vip of virtualAddresses) {
-    if (!present.some((entry) => sameAddress(entry.address, vip.bytes))) continue;
-    ports.log.warn(
-      { instance: driver.name, vrid: driver.vrid, address: formatAddress(vip.bytes), reason: 'present-at-startup' },
-      `${driver.name}: virtual address ${formatAddress(vip.bytes)} was on ${link.name} at start-up; removed until this node is master`,
+export class Daemon {
+  private readonly instances = new Map<string, Managed>();
+  private readonly hubs = new Map<string, ReceiveHub>();
+  private readonly senders = new Map<number, FrameSender>();
+  private readonly links = new Map<string, boolean>();
+  private readonly listeners = new Set<(record: TransitionRecord) => void>();
+  private unwatch: (() => void) | null = null;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    private current: DaemonConfig,
+    private readonly ports: DaemonPorts,
+  ) {}
+
+  get config(): DaemonConfig {
+    return this.current;
+  }
+
+  /** Checks every interface first (nothing is touched if one is missing), then starts all. */
+  static async start(config: DaemonConfig, ports: DaemonPorts): Promise<Daemon> {
+    for (const instance of config.instances) {
+      if ((await ports.addresses.getLink(instance.interface)) === null) {
+        throw new StartupError('interface-missing', `interface ${instance.interface} (instance ${instance.name}) does not exist`);
+      }
+    }
+    const daemon = new Daemon(config, ports);
+    daemon.unwatch = ports.addresses.watch((change) => daemon.onNetlink(change));
+    try {
+      for (const instance of config.instances) await daemon.add(instance);
+    } catch (error) {
+      await daemon.stop();
+      throw error;
+    }
+    return daemon;
+  }
+
+  /** Resolves the link and source, cleans stale addresses, wires tracking and hooks, starts. */
+  private async add(config: InstanceConfig): Promise<void> {
+    const { ports } = this;
+    const link = await ports.addresses.getLink(config.interface);
+    if (link === null) throw new StartupError('interface-missing', `interface ${config.interface} (instance ${config.name}) does not exist`);
+    this.links.set(link.name, link.up);
+    const virtualAddresses: VirtualAddress[] = config.virtualAddresses.map((p) => ({ bytes: bytesOf(p.address), prefixLength: p.prefixLength }));
+    const present = await ports.addresses.listAddresses(link.ifindex, config.family);
+    const source = chooseSource(
+      config.family,
+      present,
+      virtualAddresses.map((v) => v.bytes),
+      config.sourceAddress === undefined ? undefined : bytesOf(config.sourceAddress.address),
     );
-    driver.counters.addressesRemoved++;
-    await ports.addresses.deleteAddress(link.ifindex, config.family, vip.bytes, vip.prefixLength);
+    if (!source.ok) throw new StartupError('no-source-address', `instance ${config.name} on ${link.name}: ${source.problem}`);
+
+    const hubKey = `${link.name}/${config.family}`;
+    let hub = this.hubs.get(hubKey);
+    if (hub === undefined) {
+      ports.prepareInterface(link, config.family);
+      hub = new ReceiveHub(ports.openTransport(link, config.family), ports.scheduler, ports.log);
+      this.hubs.set(hubKey, hub);
+    }
+    let frames = this.senders.get(link.ifindex);
+    if (frames === undefined) {
+      frames = ports.openFrameSender(link);
+      this.senders.set(link.ifindex, frames);
+    }
+    const driver = new InstanceDriver(
+      { config, link, source: source.address, destinations: destinationsOf(config), virtualAddresses },
+      { scheduler: ports.scheduler, transport: hub.transport, addresses: ports.addresses, frames, log: ports.log },
+    );
+    const managed: Managed = { driver, hubKey, tracking: undefined, hooks: undefined };
+    driver.onTransition((record) => this.relayTransition(managed, record));
+    hub.add(driver);
+    this.instances.set(config.name, managed);
+    await this.removeStaleAddresses(driver, config, link, present, virtualAddresses);
+    if (!link.up) driver.onLink(false);
+    this.attachExtras(managed, config);
+    driver.start();
+    ports.log.info(
+      { instance: driver.name, vrid: driver.vrid, groupMaster: config.groupMaster, priority: config.priority },
+      `${driver.name}: started`,
+    );
+  }
+
+  private attachExtras(managed: Managed, config: InstanceConfig): void {
+    const log = this.ports.log.child({ instance: config.name, vrid: config.vrid });
+    managed.hooks = this.ports.createHooks?.(config, log);
+    managed.tracking = this.ports.createTracking?.(config, log, (health) => managed.driver.setHealth(health));
+    managed.tracking?.start(this.links);
+  }
+
+  private relayTransition(managed: Managed, record: TransitionRecord): void {
+    const state = managed.driver.current;
+    managed.hooks?.run({
+      instance: record.instance,
+      vrid: managed.driver.vrid,
+      state: STATE_LABEL[record.to as keyof typeof STATE_LABEL] ?? record.to,
+      previous: STATE_LABEL[record.from as keyof typeof STATE_LABEL] ?? record.from,
+      priority: state.priority,
+      reason: record.reason,
+    });
+    for (const listener of this.listeners) listener(record);
+  }
+
+  /**
+   * A VM that is not (yet) master must not hold the failover IP: after a crash or SIGKILL the
+   * addresses stay behind, and a provider may hand the IP out as the NIC's primary address.
+   * The owner (priority 255) keeps them: they are its own.
+   */
+  private async removeStaleAddresses(
+    driver: InstanceDriver,
+    config: InstanceConfig,
+    link: LinkInfo,
+    present: readonly AddressEntry[],
+    virtualAddresses: readonly VirtualAddress[],
+  ): Promise<void> {
+    if (config.priority === OWNER_PRIORITY) return;
+    for (const vip of virtualAddresses) {
+      if (!present.some((entry) => sameAddress(entry.address, vip.bytes))) continue;
+      const address = formatAddress(vip.bytes);
+      this.ports.log.warn(
+        { instance: driver.name, vrid: driver.vrid, address, reason: 'present-at-startup' },
+        `${driver.name}: virtual address ${address} was on ${link.name} at start-up; removed until this node is master`,
+      );
+      driver.counters.addressesRemoved++;
+      await this.ports.addresses.deleteAddress(link.ifindex, config.family, vip.bytes, vip.prefixLength);
+    }
+  }
+
+  /** Stops an instance (a master releases with priority 0) and closes what nobody uses now. */
+  private async remove(name: string): Promise<void> {
+    const managed = this.instances.get(name);
+    if (managed === undefined) return;
+    this.instances.delete(name);
+    managed.tracking?.stop();
+    await managed.driver.stop();
+    const hub = this.hubs.get(managed.hubKey);
+    hub?.remove(managed.driver);
+    if (hub !== undefined && hub.size === 0) {
+      hub.close();
+      this.hubs.delete(managed.hubKey);
+    }
+    const ifindex = managed.driver.ifindex;
+    if (![...this.instances.values()].some((m) => m.driver.ifindex === ifindex)) {
+      this.senders.get(ifindex)?.close();
+      this.senders.delete(ifindex);
+    }
+  }
+
+  private onNetlink(change: NetlinkChange): void {
+    if (change.type === 'link') {
+      this.links.set(change.link.name, change.link.up);
+      for (const { driver, tracking } of this.instances.values()) {
+        if (change.link.ifindex === driver.ifindex) driver.onLink(change.link.up);
+        tracking?.onLink(change.link.name, change.link.up);
+      }
+      return;
+    }
+    for (const { driver } of this.instances.values()) driver.onAddressChange(change.entry, change.type === 'address-added');
+  }
+
+  /** Applies a new, already validated configuration: see reload-plan.ts. */
+  async reload(next: DaemonConfig): Promise<ReloadResult> {
+    const plan = planReload(this.current.instances, next.instances);
+    const byName = new Map(next.instances.map((i) => [i.name, i]));
+    const failed: Array<{ instance: string; error: string }> = [];
+    for (const name of [...plan.remove, ...plan.restart]) await this.remove(name);
+    for (const name of plan.update) {
+      const managed = this.instances.get(name);
+      const config = byName.get(name);
+      if (managed === undefined || config === undefined) continue;
+      managed.tracking?.stop();
+      managed.driver.reconfigure(config);
+      this.attachExtras(managed, config);
+    }
+    for (const name of [...plan.restart, ...plan.add]) {
+      const config = byName.get(name);
+      if (config === undefined) continue;
+      try {
+        await this.add(config);
+      } catch (error) {
+        failed.push({ instance: name, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    this.current = next;
+    return { plan, failed };
+  }
+
+  snapshot(): InstanceSnapshot[] {
+    return [...this.instances.values()].map((m) => m.driver.snapshot());
+  }
+
+  /** The driver of an instance, for operator commands; undefined if there is none by that name. */
+  instance(name: string): InstanceDriver | undefined {
+    return this.instances.get(name)?.driver;
+  }
+
+  get drivers(): InstanceDriver[] {
+    return [...this.instances.values()].map((m) => m.driver);
+  }
+
+  onTransition(listener: (record: TransitionRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every master releases (priority 0) and removes its addresses; hooks finish; sockets close. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.unwatch?.();
+      const all = [...this.instances.values()];
+      for (const managed of all) managed.tracking?.stop();
+      await Promise.all(all.map((managed) => managed.driver.stop()));
+      await Promise.all(all.map((managed) => managed.hooks?.idle()));
+      this.instances.clear();
+      for (const hub of this.hubs.values()) hub.close();
+      for (const sender of this.senders.values()) sender.close();
+      this.hubs.clear();
+      this.senders.clear();
+    })();
+    return this.stopping;
   }
 }

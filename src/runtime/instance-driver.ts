@@ -14,10 +14,11 @@ import { initialState, step } from '../protocol/fsm.js';
 import type { FsmAction, FsmEvent, InstanceParams, InstanceState, StateName, TimerName } from '../protocol/fsm-types.js';
 import { groupRole, type RoleReport } from '../protocol/group-role.js';
 import { formatAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
-import type { CheckNote, ReceivingInstance, RejectReason } from '../protocol/receive-checks.js';
+import { OWNER_PRIORITY, type CheckNote, type ReceivingInstance, type RejectReason } from '../protocol/receive-checks.js';
 import { activeDownIntervalMs, msToIntervalCs } from '../protocol/timers.js';
 import type { AddressEntry, AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
 import { Announcer } from './announcer.js';
+import type { HealthState } from './health-state.js';
 import { bump, newCounters, type InstanceCounters } from './counters.js';
 import { STATE_LABEL, type Logger } from './logger.js';
 import { RateLimiter } from './rate-limit.js';
@@ -50,6 +51,24 @@ export interface VirtualAddress {
   readonly prefixLength: number;
 }
 
+export interface InstanceSnapshot {
+  readonly name: string;
+  readonly interface: string;
+  readonly vrid: number;
+  readonly family: IpFamily;
+  readonly state: string;
+  readonly priority: { readonly configured: number; readonly effective: number };
+  readonly masterAddress: string | null;
+  readonly sinceMonotonicMs: number;
+  readonly reason: string | null;
+  readonly groupMaster: boolean;
+  readonly role: { readonly expected: string; readonly matches: boolean };
+  readonly steppedDown: boolean;
+  readonly faults: readonly string[];
+  readonly virtualAddresses: readonly string[];
+  readonly counters: InstanceCounters;
+}
+
 export interface TransitionRecord {
   readonly instance: string;
   readonly from: string;
@@ -62,10 +81,16 @@ export class InstanceDriver {
   readonly name: string;
   readonly vrid: number;
   readonly family: IpFamily;
-  readonly params: InstanceParams;
   readonly counters: InstanceCounters = newCounters();
-  readonly receiving: ReceivingInstance;
+  private config: InstanceConfig;
+  private currentParams: InstanceParams;
+  private currentReceiving: ReceivingInstance;
   private state: InstanceState;
+  /** Health from tracking (issue: track interfaces, scripts, files). */
+  private health: HealthState = { faults: [], priorityDelta: 0 };
+  /** When each peer's advertisement was last accepted: names a displaced group master. */
+  private readonly lastHeard = new Map<string, number>();
+  private everMaster = false;
   private readonly log: Logger;
   private readonly announcer: Announcer;
   private readonly limiter = new RateLimiter(LOG_EVERY_MS);
@@ -79,11 +104,28 @@ export class InstanceDriver {
     private readonly ports: InstancePorts,
   ) {
     const { config } = setup;
+    this.config = config;
     this.name = config.name;
     this.vrid = config.vrid;
     this.family = config.family;
     this.log = ports.log.child({ instance: config.name, vrid: config.vrid });
-    this.params = {
+    this.currentParams = this.paramsFor(config);
+    this.currentReceiving = this.receivingFor(config);
+    this.state = initialState(this.currentParams, ports.scheduler.now());
+    this.announcer = new Announcer(
+      { key: config.name, mac: setup.link.mac, addresses: this.currentReceiving.addresses },
+      config.announce,
+      ports.frames,
+      ports.scheduler,
+      (sent, error) => {
+        this.counters.announcements += sent;
+        if (error !== undefined) this.warnLimited('announce-failed', 'announcement not sent', { err: String(error) });
+      },
+    );
+  }
+
+  private paramsFor(config: InstanceConfig): InstanceParams {
+    return {
       priority: config.priority,
       advertIntervalCs: msToIntervalCs(config.advertIntervalMs),
       preempt: config.preempt,
@@ -93,26 +135,73 @@ export class InstanceDriver {
       // true, as keepalived outside vrrp_strict). See README, "Configuration".
       acceptMode: true,
       groupMaster: config.groupMaster,
-      primaryAddress: setup.source,
+      primaryAddress: this.setup.source,
     };
-    this.receiving = {
+  }
+
+  private receivingFor(config: InstanceConfig): ReceivingInstance {
+    return {
       priority: config.priority,
-      advertIntervalCs: this.params.advertIntervalCs,
-      addresses: setup.virtualAddresses.map((vip) => vip.bytes),
-      localAddresses: [setup.source],
-      ...(config.unicastPeers === undefined ? {} : { unicastPeers: setup.destinations }),
+      advertIntervalCs: msToIntervalCs(config.advertIntervalMs),
+      addresses: this.setup.virtualAddresses.map((vip) => vip.bytes),
+      localAddresses: [this.setup.source],
+      ...(config.unicastPeers === undefined ? {} : { unicastPeers: this.setup.destinations }),
     };
-    this.state = initialState(this.params, ports.scheduler.now());
-    this.announcer = new Announcer(
-      { key: config.name, mac: setup.link.mac, addresses: this.receiving.addresses },
-      config.announce,
-      ports.frames,
-      ports.scheduler,
-      (sent, error) => {
-        this.counters.announcements += sent;
-        if (error !== undefined) this.warnLimited('announce-failed', 'announcement not sent', { err: String(error) });
-      },
-    );
+  }
+
+  get params(): InstanceParams {
+    return this.currentParams;
+  }
+
+  get receiving(): ReceivingInstance {
+    return this.currentReceiving;
+  }
+
+  get configuration(): InstanceConfig {
+    return this.config;
+  }
+
+  /**
+   * A reload changed what the protocol lets change under a running instance (reload-plan.ts):
+   * state, mastership and timers stay; a new priority is advertised at once if master.
+   */
+  reconfigure(config: InstanceConfig): void {
+    this.config = config;
+    this.currentParams = this.paramsFor(config);
+    this.currentReceiving = this.receivingFor(config);
+    this.announcer.update(config.announce);
+    this.applyPriority();
+  }
+
+  /** Tracking results: faults become Fault sources, the weights the effective priority. */
+  setHealth(health: HealthState): void {
+    const now = this.ports.scheduler.now();
+    const before = new Set(this.health.faults);
+    const after = new Set(health.faults);
+    this.health = health;
+    for (const source of after) if (!before.has(source)) this.handle({ type: 'fault-raised', source, now });
+    for (const source of before) if (!after.has(source)) this.handle({ type: 'fault-cleared', source, now });
+    this.applyPriority();
+  }
+
+  /** Configured priority plus tracking weights, kept within 1–254 (255 is the owner's alone). */
+  private effectivePriority(): number {
+    if (this.config.priority === OWNER_PRIORITY) return OWNER_PRIORITY;
+    return Math.min(254, Math.max(1, this.config.priority + this.health.priorityDelta));
+  }
+
+  private applyPriority(): void {
+    const priority = this.effectivePriority();
+    if (priority !== this.state.priority) this.handle({ type: 'priority', priority, now: this.ports.scheduler.now() });
+  }
+
+  /** Operator: hand the role over now and hold Backup until resume(). */
+  stepDown(): void {
+    this.handle({ type: 'step-down', now: this.ports.scheduler.now() });
+  }
+
+  resume(): void {
+    this.handle({ type: 'resume', now: this.ports.scheduler.now() });
   }
 
   get ifindex(): number {
@@ -145,6 +234,7 @@ export class InstanceDriver {
   /** An advertisement that passed the §7.1 checks. */
   onAdvertisement(adv: DecodedAdvertisement, from: Uint8Array, notes: readonly CheckNote[]): void {
     this.counters.advertsReceived++;
+    this.lastHeard.set(formatAddress(from), this.ports.scheduler.now());
     for (const note of notes) {
       bump(this.counters.noted, note.reason);
       this.warnLimited(`${note.reason}:${formatAddress(from)}`, 'advertisement accepted with a misconfiguration', {
@@ -202,6 +292,7 @@ export class InstanceDriver {
       case 'transition':
         this.counters.transitions++;
         this.logTransition(action.from, action.to, action.reason);
+        if (action.to === 'active') this.checkFirstMastership(now);
         for (const listener of this.transitionListeners) {
           listener({ instance: this.name, from: action.from, to: action.to, reason: action.reason, at: now });
         }
@@ -246,6 +337,47 @@ export class InstanceDriver {
     if (now - this.lastReannounce < minGapMs) return false;
     this.lastReannounce = now;
     return true;
+  }
+
+  /**
+   * At initial provisioning the group's configured master must be the master. A member that
+   * takes the role for the first time while that master was heard within Active_Down_Interval
+   * displaced it (a priority set too high, preemption): say so, naming both.
+   */
+  private checkFirstMastership(now: number): void {
+    if (this.everMaster) return;
+    this.everMaster = true;
+    const master = this.config.groupMasterAddress;
+    if (this.config.groupMaster || master === undefined) return;
+    const heard = this.lastHeard.get(master.address);
+    const window = activeDownIntervalMs(this.state.priority, this.state.activeAdverIntervalCs);
+    if (heard === undefined || now - heard > window) return;
+    this.log.warn(
+      { groupMasterAddress: master.address, self: formatAddress(this.setup.source), heardMsAgo: Math.round(now - heard), reason: 'displaced-group-master' },
+      `${this.name}: ${formatAddress(this.setup.source)} became master at first start while the group's configured master ${master.address} is alive (heard ${Math.round(now - heard)} ms ago)`,
+    );
+  }
+
+  /** What the status socket reports of this instance. */
+  snapshot(): InstanceSnapshot {
+    const role = this.role;
+    return {
+      name: this.name,
+      interface: this.setup.link.name,
+      vrid: this.vrid,
+      family: this.family,
+      state: STATE_LABEL[this.state.name],
+      priority: { configured: this.config.priority, effective: this.state.priority },
+      masterAddress: this.state.activeAddress === null ? null : formatAddress(this.state.activeAddress),
+      sinceMonotonicMs: this.state.since,
+      reason: this.state.reason,
+      groupMaster: this.config.groupMaster,
+      role: { expected: role.expected, matches: role.matches },
+      steppedDown: this.state.held,
+      faults: [...this.state.faults],
+      virtualAddresses: this.config.virtualAddresses.map((p) => `${p.address}/${p.prefixLength}`),
+      counters: structuredClone(this.counters),
+    };
   }
 
   /** One line per transition, with whether the role now matches the failover group's plan. */

@@ -1,23 +1,35 @@
 /**
- * The composition root: real adapters, the one scheduler, signals. `ipfailoverd --config FILE`
- * ends up here with a validated configuration.
+ * The composition root: real adapters, the one scheduler, the status socket, systemd
+ * notifications and signals. `ipfailoverd --config FILE` ends up here with a validated
+ * configuration.
  */
 
+import type { Server } from 'node:net';
+import { formatIssue, loadConfigFile } from '../config/load.js';
 import type { DaemonConfig } from '../config/types.js';
+import { listenStatusSocket } from '../control/status-server.js';
 import { missingCapabilities } from '../net/capabilities.js';
 import { prepareInterfaceSysctls } from '../net/interface-sysctl.js';
 import { Ipv4VrrpTransport } from '../net/ipv4-transport.js';
 import { Ipv6VrrpTransport } from '../net/ipv6-transport.js';
+import { sendNotify } from '../net/native.js';
 import { openAddressPort } from '../net/netlink-addresses.js';
 import { PacketFrameSender } from '../net/packet-socket.js';
-import { NetError } from '../net/ports.js';
-import { Daemon } from './daemon.js';
+import { NetError, type AddressPort } from '../net/ports.js';
+import { controlHandler } from './control-handler.js';
+import { Daemon, type DaemonPorts } from './daemon.js';
 import { createLogger, type Logger } from './logger.js';
 import { Scheduler } from './scheduler.js';
 import { StartupError } from './startup-error.js';
+import { statusLine, SystemdNotifier } from './systemd-notify.js';
 
-/** SIGTERM must end the process within a second (issue contract; systemd waits longer). */
+/** SIGTERM must end the process within a second; a clean stop takes a few milliseconds. */
 const STOP_DEADLINE_MS = 900;
+
+export interface RunOptions {
+  readonly configFile: string;
+  readonly version: string;
+}
 
 function capabilityMessage(names: readonly string[]): string {
   return `ipfailoverd needs ${names.join(' and ')} (run as root, or with AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN)`;
@@ -31,57 +43,118 @@ function asStartupError(error: unknown): StartupError {
   return new StartupError('network', error instanceof Error ? error.message : String(error), { cause: error });
 }
 
+function realPorts(addresses: AddressPort, scheduler: Scheduler, log: Logger): DaemonPorts {
+  return {
+    addresses,
+    scheduler,
+    log,
+    // Every socket joins the group on its interface: a reload may add a multicast instance, and
+    // unicast instances drop what does not come from their peers anyway.
+    openTransport: (link, family) =>
+      family === 4
+        ? new Ipv4VrrpTransport({ ifname: link.name, ifindex: link.ifindex, multicast: true })
+        : new Ipv6VrrpTransport({ ifname: link.name, ifindex: link.ifindex, multicast: true }),
+    openFrameSender: (link) => new PacketFrameSender(link.ifindex),
+    prepareInterface: (link, family) => {
+      try {
+        prepareInterfaceSysctls(link.name, family);
+      } catch (error) {
+        // Under systemd's ProtectKernelTunables the package's sysctl.d file sets it instead.
+        log.debug({ err: String(error), interface: link.name }, 'promote_secondaries not set here');
+      }
+    },
+  };
+}
+
 /** Runs until SIGTERM/SIGINT; resolves with the exit status. */
-export async function runDaemon(config: DaemonConfig, log: Logger = createLogger(config.log.level)): Promise<number> {
+export async function runDaemon(config: DaemonConfig, options: RunOptions, log: Logger = createLogger(config.log.level)): Promise<number> {
   const missing = missingCapabilities();
   if (missing.length > 0) {
     log.fatal({ missing }, capabilityMessage(missing));
     return 77;
   }
   const scheduler = new Scheduler();
+  const notifier = new SystemdNotifier(sendNotify, log);
+  let addresses: AddressPort | undefined;
   let daemon: Daemon;
   try {
-    const addresses = await openAddressPort({ onWatchError: (error) => log.warn({ err: error.message }, 'netlink watch error; state re-read') });
-    try {
-      daemon = await Daemon.start(config, {
-        addresses,
-        scheduler,
-        log,
-        openTransport: (link, family, multicast) =>
-          family === 4
-            ? new Ipv4VrrpTransport({ ifname: link.name, ifindex: link.ifindex, multicast })
-            : new Ipv6VrrpTransport({ ifname: link.name, ifindex: link.ifindex, multicast }),
-        openFrameSender: (link) => new PacketFrameSender(link.ifindex),
-        prepareInterface: (link, family) => prepareInterfaceSysctls(link.name, family),
-      });
-    } catch (error) {
-      addresses.close();
-      throw error;
-    }
-    const stopAddresses = () => addresses.close();
-    return await new Promise<number>((resolve) => {
-      const stop = (signal: NodeJS.Signals) => {
-        log.info({ signal }, 'stopping: masters release with priority 0 and remove their addresses');
-        // Whatever happens, the process ends in time; a clean stop ends it sooner.
-        setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
-        daemon.stop().then(
-          () => {
-            stopAddresses();
-            resolve(0);
-          },
-          (error: unknown) => {
-            log.error({ err: String(error) }, 'error while stopping');
-            resolve(0);
-          },
-        );
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-    });
+    addresses = await openAddressPort({ onWatchError: (error) => log.warn({ err: error.message }, 'netlink watch error; state re-read') });
+    daemon = await Daemon.start(config, realPorts(addresses, scheduler, log));
   } catch (error) {
+    addresses?.close();
     const problem = asStartupError(error);
     log.fatal({ problem: problem.problem }, problem.message);
     scheduler.clear();
     return problem.exitCode;
   }
+
+  const summary = () => statusLine(daemon.snapshot().map((s) => ({ name: s.name, state: s.state })));
+  daemon.onTransition(() => notifier.status(summary()));
+
+  let reloading: Promise<Record<string, unknown>> | null = null;
+  const reload = (): Promise<Record<string, unknown>> => {
+    reloading ??= (async () => {
+      notifier.reloading();
+      try {
+        const result = await loadConfigFile(options.configFile);
+        if (!result.ok) {
+          for (const issue of result.errors) log.error({ path: issue.path, code: issue.code }, `reload rejected: ${formatIssue(issue)}`);
+          throw new Error(`${options.configFile}: ${result.errors.length} error(s); the running configuration is kept: ${result.errors.map(formatIssue).join('; ')}`);
+        }
+        const { plan, failed } = await daemon.reload(result.config);
+        log.level = result.config.log.level;
+        log.info({ ...plan, failed }, 'configuration reloaded');
+        for (const failure of failed) log.error(failure, `reload: instance ${failure.instance} not started`);
+        return { plan, failed };
+      } finally {
+        notifier.ready(summary());
+        reloading = null;
+      }
+    })();
+    return reloading;
+  };
+
+  let server: Server | undefined;
+  try {
+    const listening = await listenStatusSocket(
+      config.statusSocket,
+      config.statusSocketGroup,
+      controlHandler(() => daemon, scheduler, { version: options.version, configFile: options.configFile, startedAt: new Date().toISOString() }, reload),
+    );
+    server = listening.server;
+    log.info({ statusSocket: listening.origin }, 'status socket ready');
+    if (listening.warning !== undefined) log.warn(listening.warning);
+  } catch (error) {
+    // The protocol runs on without it; an operator still has the journal.
+    log.error({ err: String(error), statusSocket: config.statusSocket }, 'status socket not available');
+  }
+
+  notifier.ready(summary());
+  notifier.startWatchdog(scheduler);
+
+  return new Promise<number>((resolve) => {
+    process.on('SIGHUP', () => {
+      reload().catch((error: unknown) => log.error({ err: String(error) }, 'reload failed'));
+    });
+    const stop = (signal: NodeJS.Signals): void => {
+      log.info({ signal }, 'stopping: masters release with priority 0 and remove their addresses');
+      notifier.stopping();
+      notifier.stopWatchdog(scheduler);
+      server?.close();
+      // Whatever happens, the process ends in time; a clean stop ends it sooner.
+      setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
+      daemon.stop().then(
+        () => {
+          addresses?.close();
+          resolve(0);
+        },
+        (error: unknown) => {
+          log.error({ err: String(error) }, 'error while stopping');
+          resolve(0);
+        },
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
 }

@@ -14,13 +14,12 @@ import type { Logger } from './logger.js';
 import { RateLimiter } from './rate-limit.js';
 import type { Scheduler } from './scheduler.js';
 
-type Entry = ReceivingInstance & { readonly driver: InstanceDriver };
 
 /** Reasons that are the normal life of a shared segment, not an error worth a warning. */
 const QUIET: ReadonlySet<RejectReason> = new Set(['unknown-vrid']);
 
 export class ReceiveHub {
-  private readonly byVrid = new Map<number, Entry>();
+  private readonly byVrid = new Map<number, InstanceDriver>();
   private readonly limiter = new RateLimiter(60_000);
   /** Drops that could not be tied to a configured instance. */
   readonly unattributed: Partial<Record<RejectReason, number>> = {};
@@ -32,30 +31,38 @@ export class ReceiveHub {
   ) {
     transport.onPacket((packet) => this.receive(packet));
     transport.onSendError((error) => {
-      for (const { driver } of this.byVrid.values()) driver.noteSendError(error);
+      for (const driver of this.byVrid.values()) driver.noteSendError(error);
     });
   }
 
   add(driver: InstanceDriver): void {
-    this.byVrid.set(driver.vrid, { ...driver.receiving, driver });
+    this.byVrid.set(driver.vrid, driver);
   }
 
-  get drivers(): InstanceDriver[] {
-    return [...this.byVrid.values()].map((entry) => entry.driver);
+  remove(driver: InstanceDriver): void {
+    if (this.byVrid.get(driver.vrid) === driver) this.byVrid.delete(driver.vrid);
+  }
+
+  get size(): number {
+    return this.byVrid.size;
   }
 
   private receive(packet: InboundPacket): void {
     const received: ReceivedPacket = packet;
-    const result = checkReceived(received, (vrid) => this.byVrid.get(vrid));
+    // The driver's receive parameters are read per packet: a reload may have changed them.
+    const result = checkReceived(received, (vrid): (ReceivingInstance & { driver: InstanceDriver }) | undefined => {
+      const driver = this.byVrid.get(vrid);
+      return driver === undefined ? undefined : { ...driver.receiving, driver };
+    });
     if (result.ok) {
       result.instance.driver.onAdvertisement(result.adv, packet.src, result.notes);
       return;
     }
     // A VRRP header's second byte is the VRID: attribute the drop to its instance if we have one.
     const vrid = result.vrid ?? (packet.message.length >= 2 ? packet.message[1] : undefined);
-    const entry = vrid === undefined ? undefined : this.byVrid.get(vrid);
-    if (entry !== undefined && result.reason !== 'unknown-vrid') {
-      entry.driver.onRejected(result.reason, packet.src, result.detail);
+    const driver = vrid === undefined ? undefined : this.byVrid.get(vrid);
+    if (driver !== undefined && result.reason !== 'unknown-vrid') {
+      driver.onRejected(result.reason, packet.src, result.detail);
       return;
     }
     bump(this.unattributed, result.reason);

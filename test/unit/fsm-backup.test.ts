@@ -52,6 +52,7 @@ t.test('preempt on: a lower priority is discarded and this router preempts when 
   const { state, actions } = run(p, [advert(100, LOWER_PEER, 1000)], start);
   t.same(actions, [], 'discarded: the timer is not reset');
   t.equal(state.timers.activeDown, armed);
+  t.same(state.activeAddress, LOWER_PEER, 'still, it is the Active router for now');
   const took = run(p, [{ type: 'timer', timer: 'activeDown', now: armed as number }], state);
   t.equal(took.state.name, 'active');
   t.equal(took.state.reason, 'preempt');

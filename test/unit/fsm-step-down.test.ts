@@ -9,6 +9,7 @@ t.test('step-down while Active: priority 0, addresses removed, Backup held', asy
   const { state, actions } = run(p, [{ type: 'step-down', now: 9000 }], active(p));
   t.equal(state.name, 'backup');
   t.equal(state.held, true);
+  t.equal(state.activeAddress, null, 'no longer the Active router');
   t.same(actions, [
     { type: 'transition', from: 'active', to: 'backup', reason: 'step-down' },
     { type: 'cancel', timer: 'adver' },

@@ -1,0 +1,136 @@
+/**
+ * The status socket: a Unix stream socket speaking protocol.ts. Under systemd the listening socket
+ * comes from ipfailoverd.socket (root:ipfailoverd, 0660) through LISTEN_FDS; otherwise the daemon
+ * makes it at the configured path with the same owner and mode. A bad request gets an error reply
+ * and never disturbs the daemon; a client that floods or hangs is cut off.
+ */
+
+import { chmodSync, chownSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { MAX_REQUEST_BYTES, parseRequest, type Request } from './protocol.js';
+
+/** What the daemon answers; each returns the reply object (its `ok` is added here). */
+export interface ControlHandler {
+  handle(request: Exclude<Request, { cmd: 'watch' }>): Promise<Record<string, unknown>>;
+  /** Streams events until the returned function is called. */
+  watch(send: (event: Record<string, unknown>) => void): () => void;
+}
+
+/** sd_listen_fds(3): the first passed descriptor is 3. */
+const SD_LISTEN_FDS_START = 3;
+
+export function passedListenFd(env: NodeJS.ProcessEnv = process.env, pid = process.pid): number | undefined {
+  if (Number(env.LISTEN_PID) !== pid || !(Number(env.LISTEN_FDS) >= 1)) return undefined;
+  return SD_LISTEN_FDS_START;
+}
+
+/** The gid of a group from /etc/group (Node has no getgrnam), or undefined. */
+export function groupId(name: string, groupFile = '/etc/group'): number | undefined {
+  try {
+    const line = readFileSync(groupFile, 'utf8')
+      .split('\n')
+      .find((entry) => entry.split(':')[0] === name);
+    const gid = line === undefined ? NaN : Number(line.split(':')[2]);
+    return Number.isInteger(gid) ? gid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when something already answers on `path` (another daemon): never steal its socket. */
+function inUse(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createConnection(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+export interface ListenResult {
+  readonly server: Server;
+  /** How it came to be, for the log: "systemd" or the path's owner and mode. */
+  readonly origin: string;
+  readonly warning?: string;
+}
+
+export async function listenStatusSocket(path: string, group: string, handler: ControlHandler): Promise<ListenResult> {
+  const server = createServer((socket) => serve(socket, handler));
+  const fd = passedListenFd();
+  if (fd !== undefined) {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen({ fd }, resolve));
+    return { server, origin: 'systemd socket activation' };
+  }
+  if (await inUse(path)) throw Object.assign(new Error(`another daemon answers on ${path}`), { code: 'EADDRINUSE' });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  try {
+    unlinkSync(path); // a stale socket of an earlier run
+  } catch {
+    /* none there */
+  }
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
+  chmodSync(path, 0o660);
+  const gid = groupId(group);
+  let warning: string | undefined;
+  if (process.getuid?.() === 0) {
+    if (gid === undefined) warning = `group ${group} does not exist: only root can use the status socket`;
+    chownSync(path, 0, gid ?? 0);
+  } else if (gid !== undefined) {
+    // Not root: the socket is ours; give it the operators' group if we are in it.
+    try {
+      chownSync(path, process.getuid?.() ?? -1, gid);
+    } catch {
+      warning = `cannot give ${path} to group ${group}`;
+    }
+  }
+  return { server, origin: `${path} (mode 0660, group ${gid === undefined ? 'root' : group})`, ...(warning === undefined ? {} : { warning }) };
+}
+
+function reply(socket: Socket, body: Record<string, unknown>): void {
+  if (!socket.destroyed) socket.write(`${JSON.stringify(body)}\n`);
+}
+
+function serve(socket: Socket, handler: ControlHandler): void {
+  let buffer = '';
+  let stopWatching: (() => void) | undefined;
+  socket.setEncoding('utf8');
+  socket.on('error', () => undefined); // a client that vanishes is not our problem
+  socket.on('close', () => stopWatching?.());
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    if (buffer.length > MAX_REQUEST_BYTES && !buffer.includes('\n')) {
+      reply(socket, { ok: false, error: `request longer than ${MAX_REQUEST_BYTES} bytes` });
+      socket.end();
+      return;
+    }
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (line !== '') void answer(line);
+    }
+  });
+
+  async function answer(line: string): Promise<void> {
+    const parsed = parseRequest(line);
+    if (!parsed.ok) {
+      reply(socket, { ok: false, error: parsed.error });
+      return;
+    }
+    const { request } = parsed;
+    if (request.cmd === 'watch') {
+      stopWatching?.();
+      reply(socket, { ok: true, watching: true });
+      stopWatching = handler.watch((event) => reply(socket, event));
+      return;
+    }
+    try {
+      reply(socket, { ok: true, ...(await handler.handle(request)) });
+    } catch (error) {
+      reply(socket, { ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Runs an operator's program (a track script, a notify hook) without a shell and without ever
+ * blocking the event loop, and says how it ended.
+ *
+ * Conventions:
+ * - The promise never rejects: a program that cannot be started is an outcome ('spawn-error'),
+ *   like one that exits non-zero, is killed by a signal, or overruns its time ('timeout').
+ * - The program gets a process group of its own (detached: setsid), and a timeout or an abort
+ *   SIGKILLs the whole group. Killing only the leader would leave `#!/bin/sh` scripts' children
+ *   (the `sleep`, the `curl`) running and holding the output pipes open.
+ * - The promise settles when the program exits, not when its output pipes close: a program that
+ *   leaves a background process behind (`daemon &` in a notify hook) must not hold up the next
+ *   hook. Output still in flight at exit gets EXIT_DRAIN_MS to arrive; lines that come later
+ *   are still passed to `onLine`.
+ * - The watchdogs are host timers (clock.ts), not Scheduler deadlines: they belong to one child
+ *   process, and callers (notify hooks) need not own a Scheduler.
+ */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { nodeTimerHost } from './clock.js';
+import { LineSplitter } from './output-lines.js';
+
+export const EXIT_DRAIN_MS = 50;
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ProcessOptions {
+  /** Killed (SIGKILL, whole process group) after this long. */
+  readonly timeoutMs: number;
+  /** The environment; default: the daemon's own. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Kills the program (SIGKILL, whole process group), e.g. when the daemon stops. */
+  readonly signal?: AbortSignal;
+  /** Each line of output as it arrives, without its line end; long lines come in pieces. */
+  readonly onLine?: (stream: OutputStream, line: string) => void;
+}
+
+export type ProcessOutcome =
+  | { readonly kind: 'exit'; readonly code: number }
+  | { readonly kind: 'signal'; readonly signal: string }
+  | { readonly kind: 'timeout'; readonly timeoutMs: number }
+  | { readonly kind: 'aborted' }
+  | { readonly kind: 'spawn-error'; readonly code: string; readonly message: string };
+
+/** Success is exit status 0 and nothing else. */
+export function succeeded(outcome: ProcessOutcome): boolean {
+  return outcome.kind === 'exit' && outcome.code === 0;
+}
+
+/** "exit 1", "killed by SIGTERM", "timed out after 200 ms (killed)", "cannot start: ENOENT ..." */
+export function describeOutcome(outcome: ProcessOutcome): string {
+  switch (outcome.kind) {
+    case 'exit':
+      return `exit ${outcome.code}`;
+    case 'signal':
+      return `killed by ${outcome.signal}`;
+    case 'timeout':
+      return `timed out after ${outcome.timeoutMs} ms (killed)`;
+    case 'aborted':
+      return 'stopped (killed)';
+    case 'spawn-error':
+      return `cannot start: ${outcome.message}`;
+  }
+}
+
+/** The signature of runProcess, for callers that take it as an injectable dependency. */
+export type RunProcess = (argv: readonly string[], options: ProcessOptions) => Promise<ProcessOutcome>;
+
+export const runProcess: RunProcess = (argv, options) =>
+  new Promise((resolve) => {
+    const [file, ...args] = argv;
+    if (file === undefined) {
+      resolve({ kind: 'spawn-error', code: 'EINVAL', message: 'empty command' });
+      return;
+    }
+    if (options.signal?.aborted === true) {
+      resolve({ kind: 'aborted' });
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        env: options.env ?? process.env,
+        windowsHide: true,
+      });
+    } catch (error) {
+      // Synchronous refusals (an argument Node cannot pass, e.g. one with a NUL byte).
+      resolve(spawnError(error));
+      return;
+    }
+    watch(child, options, resolve);
+  });
+
+function watch(child: ChildProcess, options: ProcessOptions, resolve: (outcome: ProcessOutcome) => void): void {
+  let killedFor: 'timeout' | 'aborted' | undefined;
+  let outcome: ProcessOutcome | undefined;
+  let settled = false;
+  let openStreams = 0;
+  let drain: { cancel(): void } | undefined;
+
+  const killGroup = (reason: 'timeout' | 'aborted'): void => {
+    killedFor ??= reason;
+    const pid = child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // The group is gone already (the program exited just now).
+    }
+  };
+  const watchdog = nodeTimerHost.after(options.timeoutMs, () => killGroup('timeout'));
+  const onAbort = (): void => killGroup('aborted');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const settle = (): void => {
+    if (settled || outcome === undefined) return;
+    settled = true;
+    drain?.cancel();
+    resolve(outcome);
+  };
+  const finish = (result: ProcessOutcome): void => {
+    watchdog.cancel();
+    options.signal?.removeEventListener('abort', onAbort);
+    outcome ??= result;
+    if (openStreams === 0) settle();
+    else drain = nodeTimerHost.after(EXIT_DRAIN_MS, settle);
+  };
+
+  for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
+    if (stream === null) continue;
+    openStreams++;
+    readLines(stream, (line) => options.onLine?.(name, line), () => {
+      openStreams--;
+      if (openStreams === 0) settle();
+    });
+  }
+
+  child.once('error', (error) => {
+    // Also emitted when a kill fails; only a failed start (no pid) ends the run here.
+    if (child.pid === undefined) finish(spawnError(error));
+  });
+  child.once('exit', (code, signal) => {
+    if (killedFor === 'timeout') {
+      finish({ kind: 'timeout', timeoutMs: options.timeoutMs });
+    } else if (killedFor === 'aborted') {
+      finish({ kind: 'aborted' });
+    } else if (code !== null) {
+      finish({ kind: 'exit', code });
+    } else {
+      finish({ kind: 'signal', signal: signal ?? 'unknown signal' });
+    }
+  });
+}
+
+function readLines(stream: Readable, onLine: (line: string) => void, onEnd: () => void): void {
+  const splitter = new LineSplitter();
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => splitter.push(chunk).forEach(onLine));
+  // 'close' comes after 'end' and also after an error, so it is counted once either way.
+  stream.once('close', () => {
+    splitter.end().forEach(onLine);
+    onEnd();
+  });
+  stream.on('error', () => {});
+}
+
+function spawnError(error: unknown): ProcessOutcome {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'UNKNOWN';
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: 'spawn-error', code, message };
+}

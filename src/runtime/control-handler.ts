@@ -1,0 +1,65 @@
+/**
+ * The daemon's answers to the status socket: status (every instance with its counters), watch
+ * (transitions as they happen), step-down / resume of one instance, reload.
+ */
+
+import type { ControlHandler } from '../control/status-server.js';
+import type { Request } from '../control/protocol.js';
+import type { Daemon } from './daemon.js';
+import type { InstanceSnapshot, TransitionRecord } from './instance-driver.js';
+import { STATE_LABEL } from './logger.js';
+import type { Scheduler } from './scheduler.js';
+
+export interface DaemonInfo {
+  readonly version: string;
+  readonly configFile: string;
+  readonly startedAt: string;
+}
+
+/** Monotonic milliseconds → wall-clock ISO time, for people. */
+function wallClock(scheduler: Scheduler, monotonicMs: number): string {
+  return new Date(Date.now() - (scheduler.now() - monotonicMs)).toISOString();
+}
+
+function present(scheduler: Scheduler, snapshot: InstanceSnapshot): Record<string, unknown> {
+  const { sinceMonotonicMs, ...rest } = snapshot;
+  return { ...rest, since: wallClock(scheduler, sinceMonotonicMs) };
+}
+
+export function controlHandler(
+  daemon: () => Daemon,
+  scheduler: Scheduler,
+  info: DaemonInfo,
+  reload: () => Promise<Record<string, unknown>>,
+): ControlHandler {
+  return {
+    async handle(request: Exclude<Request, { cmd: 'watch' }>) {
+      switch (request.cmd) {
+        case 'status':
+          return { daemon: { pid: process.pid, ...info }, instances: daemon().snapshot().map((s) => present(scheduler, s)) };
+        case 'step-down':
+        case 'resume': {
+          const driver = daemon().instance(request.instance);
+          if (driver === undefined) throw new Error(`no instance named ${request.instance}`);
+          if (request.cmd === 'step-down') driver.stepDown();
+          else driver.resume();
+          return { instance: present(scheduler, driver.snapshot()) };
+        }
+        case 'reload':
+          return reload();
+      }
+    },
+    watch(send) {
+      return daemon().onTransition((record: TransitionRecord) =>
+        send({
+          event: 'transition',
+          instance: record.instance,
+          from: STATE_LABEL[record.from as keyof typeof STATE_LABEL],
+          to: STATE_LABEL[record.to as keyof typeof STATE_LABEL],
+          reason: record.reason,
+          time: wallClock(scheduler, record.at),
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * keepalived's `notify`: the operator's programs run on every state transition.
+ *
+ * - Never in the protocol's way: run() queues and returns at once; the programs run as child
+ *   processes (child-process.ts), each killed (SIGKILL, its whole process group) after its
+ *   timeoutMs.
+ * - In order, one at a time per instance: the hooks of a transition run one after another, and
+ *   a transition that arrives meanwhile waits its turn. None is dropped or merged: a hook that
+ *   starts a service on MASTER and stops it on BACKUP must see both, in that order.
+ * - Each hook gets `instance state priority` appended to its command (keepalived passes the
+ *   same facts as arguments) and IPFAILOVERD_* variables on top of the daemon's environment.
+ * - Its output is logged line by line (stdout at info, stderr at warn) with the field `hook`,
+ *   and how it ended at info (exit 0) or warn (anything else).
+ */
+
+import type { NotifyHookConfig } from '../config/types.js';
+import { describeOutcome, runProcess, succeeded, type RunProcess } from './child-process.js';
+import { monotonicClock } from './clock.js';
+import type { Logger } from './logger.js';
+
+export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'INIT';
+
+export interface NotifyEvent {
+  readonly instance: string;
+  readonly vrid: number;
+  readonly state: NotifyState;
+  readonly previous: string;
+  /** The priority the instance advertises now (after tracking). */
+  readonly priority: number;
+  readonly reason: string;
+}
+
+/** The argv and environment of one hook for one event. Pure. */
+export function hookInvocation(
+  hook: NotifyHookConfig,
+  event: NotifyEvent,
+  baseEnv: NodeJS.ProcessEnv,
+): { argv: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    argv: [...hook.command, event.instance, event.state, String(event.priority)],
+    env: {
+      ...baseEnv,
+      IPFAILOVERD_INSTANCE: event.instance,
+      IPFAILOVERD_VRID: String(event.vrid),
+      IPFAILOVERD_STATE: event.state,
+      IPFAILOVERD_PREVIOUS_STATE: event.previous,
+      IPFAILOVERD_PRIORITY: String(event.priority),
+      IPFAILOVERD_REASON: event.reason,
+    },
+  };
+}
+
+export class NotifyHooks {
+  /** The tail of each instance's queue: resolves when its last queued transition is done. */
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly hooks: readonly NotifyHookConfig[],
+    private readonly log: Logger,
+    private readonly spawnImpl: RunProcess = runProcess,
+  ) {}
+
+  /** Queues the hooks for a transition; returns at once. */
+  run(event: NotifyEvent): void {
+    if (this.hooks.length === 0) return;
+    const tail = this.queues.get(event.instance) ?? Promise.resolve();
+    const next = tail.then(() => this.runAll(event));
+    this.queues.set(event.instance, next);
+    // Forget a queue once it has drained, so the map does not keep settled promises.
+    void next.then(() => {
+      if (this.queues.get(event.instance) === next) this.queues.delete(event.instance);
+    });
+  }
+
+  /** Resolves once every transition queued so far has run its hooks (for shutdown and tests). */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all(this.queues.values());
+  }
+
+  private async runAll(event: NotifyEvent): Promise<void> {
+    for (const [index, hook] of this.hooks.entries()) await this.runOne(hook, index, event);
+  }
+
+  private async runOne(hook: NotifyHookConfig, index: number, event: NotifyEvent): Promise<void> {
+    const { argv, env } = hookInvocation(hook, event, process.env);
+    const fields = { hook: hook.command[0], index, state: event.state };
+    const started = monotonicClock.now();
+    const outcome = await this.spawnImpl(argv, {
+      timeoutMs: hook.timeoutMs,
+      env,
+      onLine: (stream, line) => {
+        if (stream === 'stdout') this.log.info({ ...fields, stream, line }, 'notify hook output');
+        else this.log.warn({ ...fields, stream, line }, 'notify hook output');
+      },
+    }).catch((error: unknown) => ({ kind: 'spawn-error' as const, code: 'UNKNOWN', message: String(error) }));
+    const done = { ...fields, outcome: describeOutcome(outcome), durationMs: Math.round(monotonicClock.now() - started) };
+    if (succeeded(outcome)) this.log.info(done, 'notify hook finished');
+    else this.log.warn(done, outcome.kind === 'timeout' ? 'notify hook timed out and was killed' : 'notify hook failed');
+  }
+}
