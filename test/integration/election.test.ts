@@ -63,14 +63,20 @@ if (requireRoot(t)) {
     t.equal((await second.waitState('BACKUP', 100)).roleMatches, true);
   });
 
-  t.test('a member that is master against the group plan says so', async (t) => {
+  t.test('a member that is master against the group plan says so, naming the displaced master', async (t) => {
     const cluster = await Cluster.create(2, 'ipfo-gx');
     t.teardown(() => cluster.destroy());
-    cluster.start(1, [webInstance({ priority: 50, groupMaster: true, preempt: true })]);
-    const high = cluster.start(2, [webInstance({ priority: 200 })]);
+    const configured = cluster.start(1, [webInstance({ priority: 50, groupMaster: true, preempt: true })]);
+    await configured.waitState('MASTER', 4000);
+    const high = cluster.start(2, [webInstance({ priority: 200, groupMasterAddress: cluster.member(1).ipv4 })]);
     t.same(await settlesOn(cluster, 2), [2]);
     const line = await high.waitState('MASTER', 100);
     t.equal(line.roleMatches, false);
     t.equal(line.expectedRole, 'backup');
+    const warning = await high.waitLine({ reason: 'displaced-group-master' }, 1000);
+    t.equal(warning.level, 'warn');
+    t.equal(warning.groupMasterAddress, cluster.member(1).ipv4);
+    t.equal(warning.self, cluster.member(2).ipv4);
+    t.match(String(warning.msg), /192\.0\.2\.2 became master at first start while the group's configured master 192\.0\.2\.1 is alive/);
   });
 }

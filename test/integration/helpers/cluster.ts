@@ -18,8 +18,10 @@ export class Daemon extends NsProcess {
   constructor(
     readonly member: Member,
     readonly configFile: string,
+    readonly statusSocket: string,
+    env: Record<string, string> = {},
   ) {
-    super(member.ns, [process.execPath, DAEMON, '--config', configFile]);
+    super(member.ns, [process.execPath, DAEMON, '--config', configFile], env);
   }
 
   /** Transition lines of one instance, in order. */
@@ -64,11 +66,18 @@ export class Cluster {
     return member;
   }
 
-  /** Writes the config and starts the daemon of member `index` (replacing a stopped one). */
-  start(index: number, instances: readonly InstanceJson[], extra: Record<string, unknown> = {}): Daemon {
+  /** Writes member `index`'s config file (the daemon re-reads it on reload). */
+  writeConfig(index: number, instances: readonly InstanceJson[], extra: Record<string, unknown> = {}): { file: string; socket: string } {
     const file = join(this.dir, `member-${index}.json`);
-    writeFileSync(file, JSON.stringify({ statusSocket: join(this.dir, `m${index}.sock`), log: { level: 'debug' }, ...extra, instances }, null, 2));
-    const daemon = new Daemon(this.member(index), file);
+    const socket = join(this.dir, `m${index}.sock`);
+    writeFileSync(file, JSON.stringify({ statusSocket: socket, log: { level: 'debug' }, ...extra, instances }, null, 2));
+    return { file, socket };
+  }
+
+  /** Writes the config and starts the daemon of member `index` (replacing a stopped one). */
+  start(index: number, instances: readonly InstanceJson[], extra: Record<string, unknown> = {}, env: Record<string, string> = {}): Daemon {
+    const { file, socket } = this.writeConfig(index, instances, extra);
+    const daemon = new Daemon(this.member(index), file, socket, env);
     this.daemons.set(index, daemon);
     return daemon;
   }
@@ -84,6 +93,11 @@ export class Cluster {
     for (const index of indexes) {
       await inNs(this.topology.hub, 'bridge', 'link', 'set', 'dev', `p${index}`, 'isolated', on ? 'on' : 'off');
     }
+  }
+
+  /** The folder holding configs and sockets (mode 0700 unless a test opens it). */
+  get directory(): string {
+    return this.dir;
   }
 
   async destroy(): Promise<void> {

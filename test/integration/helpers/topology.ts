@@ -124,8 +124,8 @@ export class NsProcess {
   private readonly waiters: Array<() => void> = [];
   exited: Promise<number | null>;
 
-  constructor(ns: string, command: readonly string[]) {
-    this.child = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(ns: string, command: readonly string[], env: Record<string, string> = {}) {
+    this.child = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let buffer = '';
     const take = (chunk: Buffer): void => {
       buffer += chunk.toString('utf8');

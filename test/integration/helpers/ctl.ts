@@ -1,0 +1,25 @@
+/** Runs ipfailoverctl as an operator would, optionally as another user (setpriv). */
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CTL = fileURLToPath(new URL('../../../src/cli/ipfailoverctl.js', import.meta.url));
+
+export interface CtlResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function ctl(socket: string, args: readonly string[], as?: { uid: number; gid: number }): Promise<CtlResult> {
+  const command = [process.execPath, CTL, '--socket', socket, ...args];
+  const [program, ...rest] = as === undefined ? command : ['setpriv', `--reuid=${as.uid}`, `--regid=${as.gid}`, '--clear-groups', ...command];
+  return new Promise((resolve) => {
+    const child = spawn(program as string, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -1,0 +1,59 @@
+/** The sd_notify protocol as systemd would see it, on a real notify socket. */
+
+import t from 'tap';
+import { join } from 'node:path';
+import { Cluster, webInstance } from './helpers/cluster.js';
+import { requireRoot } from './helpers/root.js';
+import { NsProcess, waitFor } from './helpers/topology.js';
+
+/** systemd's side: a datagram socket printing each message with its arrival time. */
+const RECEIVER = `
+import socket, sys, time, json
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print(json.dumps({"ready": True}), flush=True)
+while True:
+    data = s.recv(4096).decode()
+    print(json.dumps({"t": time.monotonic(), "message": data}), flush=True)
+`;
+
+if (requireRoot(t)) {
+  t.test('READY, STATUS, WATCHDOG, RELOADING/READY, STOPPING; a stalled loop stops the pings', async (t) => {
+    const cluster = await Cluster.create(1, 'ipfo-sd');
+    t.teardown(() => cluster.destroy());
+    const path = join(cluster.directory, 'notify.sock');
+    const systemd = new NsProcess(cluster.member(1).ns, ['python3', '-c', RECEIVER, path]);
+    await systemd.waitLine({ ready: true }, 3000);
+    const messages = () => systemd.lines.filter((l) => typeof l.message === 'string') as Array<{ t: number; message: string }>;
+    const daemon = cluster.start(1, [webInstance()], {}, { NOTIFY_SOCKET: path, WATCHDOG_USEC: '400000' });
+
+    const ready = await waitFor('READY=1', async () => messages().find((m) => m.message.startsWith('READY=1')), 5000);
+    t.match(ready.message, /STATUS=web: (BACKUP|INIT)/, 'one-line summary with READY');
+    await daemon.waitState('MASTER', 4000);
+    await waitFor('STATUS follows', async () => messages().find((m) => m.message === 'STATUS=web: MASTER'), 2000);
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const pings = messages().filter((m) => m.message === 'WATCHDOG=1');
+    t.ok(pings.length >= 4, `${pings.length} watchdog pings in about a second (every 200 ms)`);
+
+    // Stall the event loop (SIGSTOP): no pings while it is stopped, so systemd would restart it.
+    daemon.child.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const before = messages().filter((m) => m.message === 'WATCHDOG=1').length;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    t.equal(messages().filter((m) => m.message === 'WATCHDOG=1').length, before, 'no ping from a stalled daemon');
+    daemon.child.kill('SIGCONT');
+
+    const mark = messages().length;
+    daemon.kill('SIGHUP');
+    await waitFor('READY after reload', async () => messages().slice(mark).find((m) => m.message.startsWith('READY=1')), 3000);
+    const reload = messages().slice(mark).filter((m) => !m.message.startsWith('WATCHDOG'));
+    t.match(reload[0]?.message, /^RELOADING=1\nMONOTONIC_USEC=\d+$/);
+    t.match(reload[1]?.message, /^READY=1\nSTATUS=web: MASTER$/);
+
+    const stopMark = messages().length;
+    t.equal(await daemon.stop(), 0);
+    t.ok(messages().slice(stopMark).some((m) => m.message === 'STOPPING=1'), 'STOPPING=1');
+    systemd.kill('SIGKILL');
+  });
+}
