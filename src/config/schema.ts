@@ -93,7 +93,7 @@ function weight(byDefault: number): SchemaObject {
   return { type: 'integer', minimum: -254, maximum: 254, default: byDefault };
 }
 
-// Semantics of the weights (keepalived's) are in src/runtime/tracking/combine.ts.
+// Semantics of the weights (keepalived's) are in src/runtime/tracking/health-state.ts.
 const TRACK: SchemaObject = {
   type: 'object',
   additionalProperties: false,

@@ -348,7 +348,8 @@ function onFault(d: Draft, event: FsmEvent): void {
       if (d.state.faults.length > 0) return;
       enter(d, 'backup', 'fault-cleared');
       d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
-      armActiveDown(d, activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs), 'silence');
+      // As at start-up: nobody has been heard yet, so a takeover is "no-active-seen".
+      armActiveDown(d, activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs), 'startup');
       return;
     case 'priority':
       d.state.priority = event.priority;

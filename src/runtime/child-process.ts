@@ -17,6 +17,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { nodeTimerHost } from './clock.js';
 import { LineSplitter } from './output-lines.js';
@@ -119,12 +120,17 @@ function watch(child: ChildProcess, options: ProcessOptions, resolve: (outcome: 
     if (settled || outcome === undefined) return;
     settled = true;
     drain?.cancel();
+    // Pipes a left-behind background process still holds must not keep the daemon from
+    // exiting; while it runs, their lines are still read and passed on.
+    for (const stream of [child.stdout, child.stderr]) (stream as Partial<Socket> | null)?.unref?.();
     resolve(outcome);
   };
   const finish = (result: ProcessOutcome): void => {
+    // A failed start may be reported twice ('error', then 'exit'): the first one counts.
+    if (outcome !== undefined) return;
+    outcome = result;
     watchdog.cancel();
     options.signal?.removeEventListener('abort', onAbort);
-    outcome ??= result;
     if (openStreams === 0) settle();
     else drain = nodeTimerHost.after(EXIT_DRAIN_MS, settle);
   };
@@ -138,7 +144,7 @@ function watch(child: ChildProcess, options: ProcessOptions, resolve: (outcome: 
     });
   }
 
-  child.once('error', (error) => {
+  child.on('error', (error) => {
     // Also emitted when a kill fails; only a failed start (no pid) ends the run here.
     if (child.pid === undefined) finish(spawnError(error));
   });

@@ -10,7 +10,7 @@ import { parseAddress, sameAddress, formatAddress, type IpFamily } from '../prot
 import { OWNER_PRIORITY } from '../protocol/receive-checks.js';
 import { VRRP_IPV4_GROUP, VRRP_IPV6_GROUP } from '../net/vrrp-groups.js';
 import type { AddressEntry, AddressPort, FrameSender, LinkInfo, NetlinkChange, VrrpTransport } from '../net/ports.js';
-import type { HealthState } from './health-state.js';
+import type { HealthState } from './tracking/health-state.js';
 import { InstanceDriver, type InstanceSnapshot, type TransitionRecord, type VirtualAddress } from './instance-driver.js';
 import { STATE_LABEL, type Logger } from './logger.js';
 import { ReceiveHub } from './receive-hub.js';
@@ -21,7 +21,9 @@ import { StartupError } from './startup-error.js';
 
 /** Health tracking of one instance (track interfaces, scripts, files). */
 export interface Tracking {
+  /** Starts the trackers; their first verdict is `current`, later ones go to onChange. */
   start(initialLinks: ReadonlyMap<string, boolean>): void;
+  readonly current: HealthState;
   onLink(name: string, up: boolean): void;
   stop(): void;
 }
@@ -152,7 +154,7 @@ export class Daemon {
     this.instances.set(config.name, managed);
     await this.removeStaleAddresses(driver, config, link, present, virtualAddresses);
     if (!link.up) driver.onLink(false);
-    this.attachExtras(managed, config);
+    await this.attachExtras(managed, config);
     driver.start();
     ports.log.info(
       { instance: driver.name, vrid: driver.vrid, groupMaster: config.groupMaster, priority: config.priority },
@@ -160,11 +162,18 @@ export class Daemon {
     );
   }
 
-  private attachExtras(managed: Managed, config: InstanceConfig): void {
+  private async attachExtras(managed: Managed, config: InstanceConfig): Promise<void> {
     const log = this.ports.log.child({ instance: config.name, vrid: config.vrid });
     managed.hooks = this.ports.createHooks?.(config, log);
-    managed.tracking = this.ports.createTracking?.(config, log, (health) => managed.driver.setHealth(health));
-    managed.tracking?.start(this.links);
+    // Tracked interfaces need not carry an instance: learn their state before judging them.
+    for (const { name } of config.track.interfaces) {
+      if (!this.links.has(name)) this.links.set(name, (await this.ports.addresses.getLink(name))?.up ?? false);
+    }
+    const tracking = this.ports.createTracking?.(config, log, (health) => managed.driver.setHealth(health));
+    managed.tracking = tracking;
+    if (tracking === undefined) return;
+    tracking.start(this.links);
+    managed.driver.setHealth(tracking.current);
   }
 
   private relayTransition(managed: Managed, record: TransitionRecord): void {
@@ -249,7 +258,7 @@ export class Daemon {
       if (managed === undefined || config === undefined) continue;
       managed.tracking?.stop();
       managed.driver.reconfigure(config);
-      this.attachExtras(managed, config);
+      await this.attachExtras(managed, config);
     }
     for (const name of [...plan.restart, ...plan.add]) {
       const config = byName.get(name);

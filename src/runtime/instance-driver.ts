@@ -18,7 +18,7 @@ import { OWNER_PRIORITY, type CheckNote, type ReceivingInstance, type RejectReas
 import { activeDownIntervalMs, msToIntervalCs } from '../protocol/timers.js';
 import type { AddressEntry, AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
 import { Announcer } from './announcer.js';
-import type { HealthState } from './health-state.js';
+import { effectivePriority, HEALTHY, type HealthState } from './tracking/health-state.js';
 import { bump, newCounters, type InstanceCounters } from './counters.js';
 import { STATE_LABEL, type Logger } from './logger.js';
 import { RateLimiter } from './rate-limit.js';
@@ -87,7 +87,7 @@ export class InstanceDriver {
   private currentReceiving: ReceivingInstance;
   private state: InstanceState;
   /** Health from tracking (issue: track interfaces, scripts, files). */
-  private health: HealthState = { faults: [], priorityDelta: 0 };
+  private health: HealthState = HEALTHY;
   /** When each peer's advertisement was last accepted: names a displaced group master. */
   private readonly lastHeard = new Map<string, number>();
   private everMaster = false;
@@ -184,14 +184,9 @@ export class InstanceDriver {
     this.applyPriority();
   }
 
-  /** Configured priority plus tracking weights, kept within 1–254 (255 is the owner's alone). */
-  private effectivePriority(): number {
-    if (this.config.priority === OWNER_PRIORITY) return OWNER_PRIORITY;
-    return Math.min(254, Math.max(1, this.config.priority + this.health.priorityDelta));
-  }
-
   private applyPriority(): void {
-    const priority = this.effectivePriority();
+    // Tracking cannot touch the owner's 255 (a cross-check refuses tracking there).
+    const priority = this.config.priority === OWNER_PRIORITY ? OWNER_PRIORITY : effectivePriority(this.config.priority, this.health);
     if (priority !== this.state.priority) this.handle({ type: 'priority', priority, now: this.ports.scheduler.now() });
   }
 

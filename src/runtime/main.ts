@@ -18,6 +18,8 @@ import { PacketFrameSender } from '../net/packet-socket.js';
 import { NetError, type AddressPort } from '../net/ports.js';
 import { controlHandler } from './control-handler.js';
 import { Daemon, type DaemonPorts } from './daemon.js';
+import { NotifyHooks } from './notify-hooks.js';
+import { InstanceHealth } from './tracking/instance-health.js';
 import { createLogger, type Logger } from './logger.js';
 import { Scheduler } from './scheduler.js';
 import { StartupError } from './startup-error.js';
@@ -55,6 +57,8 @@ function realPorts(addresses: AddressPort, scheduler: Scheduler, log: Logger): D
         ? new Ipv4VrrpTransport({ ifname: link.name, ifindex: link.ifindex, multicast: true })
         : new Ipv6VrrpTransport({ ifname: link.name, ifindex: link.ifindex, multicast: true }),
     openFrameSender: (link) => new PacketFrameSender(link.ifindex),
+    createTracking: (config, instanceLog, onChange) => new InstanceHealth(config.track, { scheduler, log: instanceLog, instance: config.name }, onChange),
+    createHooks: (config, instanceLog) => new NotifyHooks(config.notify, instanceLog),
     prepareInterface: (link, family) => {
       try {
         prepareInterfaceSysctls(link.name, family);

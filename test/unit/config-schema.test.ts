@@ -40,6 +40,8 @@ t.test('defaults are applied to everything left out', async (t) => {
     groupMaster: false,
     checksum: 'rfc5798',
     announce: { count: 5, intervalMs: 200, refreshIntervalMs: 0 },
+    track: { interfaces: [], scripts: [], files: [] },
+    notify: [],
   });
 });
 

@@ -59,6 +59,8 @@ t.test('Fault waits until every fault is cleared, then Backup with a full Active
     { type: 'transition', from: 'fault', to: 'backup', reason: 'fault-cleared' },
     { type: 'arm', timer: 'activeDown', at: 30 + activeDownIntervalMs(100, 100) },
   ]);
+  const took = run(p, [{ type: 'timer', timer: 'activeDown', now: 30 + activeDownIntervalMs(100, 100) }], none.state);
+  t.equal(took.state.reason, 'no-active-seen', 'nobody heard since the fault');
 });
 
 t.test('Shutdown from Fault: Initialize, nothing to release', async (t) => {

@@ -38,7 +38,8 @@ export const readTrackedFile: ReadTextFile = async (path) => {
   const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buffer = Buffer.alloc(MAX_TRACKED_FILE_BYTES + 1);
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    // From the current position (the start): position 0 would be ESPIPE on a FIFO.
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
     if (bytesRead > MAX_TRACKED_FILE_BYTES) throw new Error(`longer than ${MAX_TRACKED_FILE_BYTES} bytes: not a tracked value`);
     return buffer.toString('utf8', 0, bytesRead);
   } finally {
