@@ -3,7 +3,8 @@
  *
  * One handler per state, and each handles every event explicitly (a `never` check keeps it so).
  * Action order is a contract the runtime follows and the tests pin down:
- *   - every change of state starts with its `transition` action (the log line comes first);
+ *   - every change of state starts with its `transition` action (the runtime writes its log line
+ *     once the step's wire actions are done, in the same tick);
  *   - becoming Active adds the addresses, sends an advertisement, then announces (§6.4.2);
  *   - leaving Active sends priority 0 (where §6.4.3 says so), then removes the addresses.
  */

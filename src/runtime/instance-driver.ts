@@ -279,19 +279,26 @@ export class InstanceDriver {
   private handle(event: FsmEvent): void {
     const { state, actions } = step(this.params, this.state, event);
     this.state = state;
-    for (const action of actions) this.run(action, event.now);
+    // The log line and the listeners (hooks, status) of a transition wait until the step's wire
+    // actions are done, in the same tick: writing the journal line first put 0.1–0.6 ms between
+    // the decision and the advertisement and gratuitous ARP (test/bench/takeover.ts).
+    const afterwards: Array<() => void> = [];
+    for (const action of actions) this.run(action, event.now, afterwards);
+    for (const report of afterwards) report();
   }
 
-  private run(action: FsmAction, now: number): void {
+  private run(action: FsmAction, now: number, afterwards: Array<() => void>): void {
     switch (action.type) {
       case 'transition':
         this.counters.transitions++;
-        this.logTransition(action.from, action.to, action.reason);
-        if (action.to === 'active') this.checkFirstMastership(now);
-        for (const listener of this.transitionListeners) {
-          listener({ instance: this.name, from: action.from, to: action.to, reason: action.reason, at: now });
-        }
         if (action.from === 'active') this.announcer.stop();
+        afterwards.push(() => {
+          this.logTransition(action.from, action.to, action.reason);
+          if (action.to === 'active') this.checkFirstMastership(now);
+          for (const listener of this.transitionListeners) {
+            listener({ instance: this.name, from: action.from, to: action.to, reason: action.reason, at: now });
+          }
+        });
         return;
       case 'send-advert':
         this.sendAdvertisement(action.priority);

@@ -72,3 +72,15 @@ t.test('clear drops everything', async (t) => {
   t.equal(fired, false);
   t.equal(time.waiting, 0);
 });
+
+t.test('a precise deadline just behind a coarse one keeps its precision', async (t) => {
+  const time = new FakeTime();
+  time.lateness = 1.3;
+  const scheduler = new Scheduler(time, time);
+  let precise = 0;
+  scheduler.schedule('other/adver', 100, () => undefined);
+  scheduler.schedule('web/activeDown', 100.5, (now) => (precise = now), true);
+  time.advanceTo(200);
+  t.ok(precise >= 100.5, 'never early');
+  t.ok(precise - 100.5 < 0.05, `lag ${(precise - 100.5).toFixed(3)} ms, not the coarse timer's 1.3 ms`);
+});
