@@ -43,9 +43,10 @@ if (requireRoot(t)) {
     await master.waitState('MASTER', 4000);
     await backup.waitState('BACKUP', 2000);
     const mark = master.lines.length;
+    const backupMark = backup.lines.length;
     await inNs(cluster.member(1).ns, 'ip', 'link', 'set', 'eth0', 'down');
     t.equal((await master.waitState('FAULT', 3000, { from: mark })).reason, 'fault');
-    await backup.waitState('MASTER', 3000);
+    await backup.waitState('MASTER', 3000, { from: backupMark });
     t.same(await holders([cluster.member(1)], VIP), [], 'the faulty member holds no address');
     await inNs(cluster.member(1).ns, 'ip', 'link', 'set', 'eth0', 'up');
     const back = await master.waitState('BACKUP', 5000, { from: mark });

@@ -81,9 +81,10 @@ if (requireRoot(t)) {
     const second = cluster.start(2, [webInstance({ priority: 100 })]);
     await first.waitState('MASTER', 4000);
     await waitFor('member 1 holds the address', async () => ((await holders(cluster.members, VIP)).join() === '1' ? true : undefined), 2000);
+    const secondMark = second.lines.length;
     first.kill('SIGKILL');
     await first.exited;
-    await second.waitState('MASTER', 3000);
+    await second.waitState('MASTER', 3000, { from: secondMark });
     const both = await waitFor('member 2 adds it too', async () => {
       const held = await holders(cluster.members, VIP);
       return held.length === 2 ? held : undefined;

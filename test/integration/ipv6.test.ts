@@ -24,8 +24,9 @@ if (requireRoot(t)) {
     await na.ready();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const mark = na.raw.length;
+    const backupMark = backup.lines.length;
     master.kill('SIGKILL');
-    const line = await backup.waitState('MASTER', 3000);
+    const line = await backup.waitState('MASTER', 3000, { from: backupMark });
     t.equal(line.reason, 'active-down');
     await waitFor('held by member 2', async () => ((await holders([cluster.member(2)], VIP6)).length === 1 ? true : undefined), 2000);
     const advert = await na.waitFor((l) => l.includes(`tgt is ${VIP6}`), 2000, mark);

@@ -50,8 +50,9 @@ if (requireRoot(t)) {
     const dropped = await first.waitLine({ reason: 'unknown-peer' }, 4000);
     t.equal(dropped.peer, m3.ipv4, 'the stranger is named');
     await holdsAlone(cluster, VIP, 1);
+    const mark = second.lines.length;
     first.kill('SIGKILL');
-    await second.waitState('MASTER', 3000, { from: 1 });
+    await second.waitState('MASTER', 3000, { from: mark });
     t.pass('the unicast peer took over');
   });
 
@@ -65,10 +66,11 @@ if (requireRoot(t)) {
     await two.waitState('MASTER', 4000, { instance: 'db' });
     await holdsAlone(cluster, VIP, 1);
     await holdsAlone(cluster, '203.0.113.20', 2);
+    const mark = two.lines.length;
     one.kill('SIGKILL');
-    await two.waitState('MASTER', 3000, { instance: 'web' });
+    await two.waitState('MASTER', 3000, { instance: 'web', from: mark });
     await holdsAlone(cluster, '203.0.113.20', 2);
     t.equal(two.state('db'), 'MASTER', 'the other group is untouched');
-    t.same(await holders([cluster.member(2)], VIP), [2]);
+    await waitFor('member 2 holds web too', async () => ((await holders([cluster.member(2)], VIP)).length === 1 ? true : undefined), 2000);
   });
 }

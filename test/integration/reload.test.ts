@@ -46,12 +46,13 @@ if (requireRoot(t)) {
     // web drops below member 2; db goes away; mail arrives.
     cluster.writeConfig(1, [webInstance({ priority: 50 }), webInstance({ name: 'mail', vrid: 53, virtualAddresses: ['203.0.113.30/32'] })]);
     const mark = one.lines.length;
+    const twoMark = two.lines.length;
     const reloaded = await ctl(one.statusSocket, ['reload']);
     t.equal(reloaded.status, 0);
     t.match(reloaded.stdout, /update: web; restart: -; remove: db; add: mail/);
     const yielded = await one.waitState('BACKUP', 3000, { from: mark });
     t.equal(yielded.reason, 'higher-priority-seen', 'the new priority was advertised at once and member 2 preempted');
-    t.equal((await two.waitState('MASTER', 3000)).reason, 'preempt');
+    t.equal((await two.waitState('MASTER', 3000, { from: twoMark })).reason, 'preempt');
     t.equal(one.lines.slice(mark).filter((l) => l.instance === 'web' && l.reason === 'startup').length, 0, 'web was not restarted');
     await waitFor('db released', async () => ((await holders(cluster.members, '203.0.113.20')).length === 0 ? true : undefined), 2000);
     await one.waitState('MASTER', 4000, { instance: 'mail', from: mark });

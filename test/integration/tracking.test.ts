@@ -51,11 +51,15 @@ if (requireRoot(t)) {
     const lines = readFileSync(hookLog, 'utf8').trim().split('\n');
     // A health script starts failed until it has succeeded (it proves nothing before), so the
     // instance starts in FAULT.
-    t.same(
-      lines.slice(0, 5),
-      ['web FAULT 150 INIT fault', 'web BACKUP 150 FAULT fault-cleared', 'web MASTER 150 BACKUP no-active-seen', 'web FAULT 150 MASTER fault', 'web BACKUP 150 FAULT fault-cleared'],
-      'in order, one at a time, with arguments and environment',
-    );
+    const expected = [
+      /^web FAULT 150 INIT fault$/,
+      /^web BACKUP 150 FAULT fault-cleared$/,
+      // Member 2 may have taken the role meanwhile: then member 1 preempts it.
+      /^web MASTER 150 BACKUP (no-active-seen|preempt)$/,
+      /^web FAULT 150 MASTER fault$/,
+      /^web BACKUP 150 FAULT fault-cleared$/,
+    ];
+    expected.forEach((pattern, i) => t.match(lines[i], pattern, `hook run ${i + 1}: in order, one at a time, with arguments and environment`));
     t.ok(one.lines.some((l) => String(l.msg ?? '').includes('hook says hello') || l.line === 'hook says hello'), 'hook output in the journal');
   });
 
