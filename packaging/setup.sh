@@ -2,7 +2,8 @@
 # Sets a fresh Debian machine up to build ipfailoverd and, with --test, to run its tests.
 # Run as root from the repository. Installs only what is missing; safe to run again.
 #   bash packaging/setup.sh          Node.js ≥ 20, a C toolchain for the native parts, iproute2; npm ci
-#   bash packaging/setup.sh --test   the above, plus keepalived and tcpdump for the interop tests
+#   bash packaging/setup.sh --test   the above, plus keepalived and tcpdump for the interop tests,
+#                                    debootstrap and systemd-analyze for the package test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,9 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if [ $want_test = 1 ]; then
   command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
   command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+  # The package test: a Debian 13 root to install the .deb into, and systemd-analyze for the units.
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"

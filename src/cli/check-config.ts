@@ -15,6 +15,8 @@ export function reportConfigErrors(program: string, file: string, errors: readon
   const lines = errors.map(formatIssue);
   const count = errors.length;
   lines.push(`${program}: ${file}: ${count} error${count === 1 ? '' : 's'}, configuration not accepted`);
-  process.stderr.write(lines.join('\n') + '\n');
+  // Under systemd, "<3>" files each line as an error, so `journalctl -p err` shows why it stopped.
+  const prefix = process.env.JOURNAL_STREAM === undefined ? '' : '<3>';
+  process.stderr.write(lines.map((line) => prefix + line).join('\n') + '\n');
   return EX_CONFIG;
 }

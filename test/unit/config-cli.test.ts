@@ -95,3 +95,10 @@ t.test('--help and --version', async (t) => {
   const { version: expected } = JSON.parse(readFileSync(PACKAGE, 'utf8')) as { version: string };
   t.equal(version.stdout, `ipfailoverd ${expected}\n`);
 });
+
+t.test('under the journal, configuration errors carry the error priority', async (t) => {
+  const dir = t.testdir({ 'bad.json': JSON.stringify(configWith(instance({ vrid: 0 }))) });
+  const result = spawnSync(process.execPath, [CLI, '--check-config', join(dir, 'bad.json')], { encoding: 'utf8', env: { ...process.env, JOURNAL_STREAM: '8:1234' } });
+  t.equal(result.status, 78);
+  t.match(result.stderr, /^<3>\/instances\/0\/vrid: /m);
+});
