@@ -27,6 +27,9 @@ import { activeDownIntervalMs, intervalMs, skewTimeMs } from './timers.js';
 /** §6.4.3: an Active router that stops sends priority 0 so that Backups take over after Skew_Time. */
 export const RELEASE_PRIORITY = 0;
 
+/** Advertisement_Intervals the group master listens at start (others: 3, Active_Down_Interval). */
+export const GROUP_MASTER_START_INTERVALS = 2;
+
 export function initialState(params: InstanceParams, now: number): InstanceState {
   return {
     name: 'initialize',
@@ -98,7 +101,8 @@ function leaveActive(d: Draft, to: StateName, reason: TransitionReason, release:
   d.state.activeAddress = null;
   cancelAll(d);
   if (release) d.actions.push({ type: 'send-advert', priority: RELEASE_PRIORITY });
-  d.actions.push({ type: 'del-vips' });
+  // The owner's addresses are its own interface addresses (§5.2.4): they stay where they are.
+  if (d.params.priority !== OWNER_PRIORITY) d.actions.push({ type: 'del-vips' });
 }
 
 /** §6.4.1 start-up, after the optional start-up delay. */
@@ -116,12 +120,13 @@ function start(d: Draft): void {
   enter(d, 'backup', 'startup');
   d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
   d.state.activeAddress = null;
-  // The group's configured master is preferred at start: it listens for one Advertisement_Interval
-  // (plus its Skew_Time) instead of Active_Down_Interval. Any Active router advertises within that
-  // time, so it still defers to one that is there; if nobody is, it takes the role ~2 intervals
-  // sooner than the other members, which is what makes it the master at initial provisioning.
+  // The group's configured master is preferred at start: it listens for two
+  // Advertisement_Intervals (plus its Skew_Time) instead of three. An Active router advertises
+  // within that time even if one advertisement is lost, so it still defers to one that is there;
+  // if nobody is, it takes the role a full interval sooner than any other member, which is what
+  // makes it the master at initial provisioning.
   const waitMs = d.params.groupMaster
-    ? intervalMs(d.params.advertIntervalCs) + skewTimeMs(d.state.priority, d.params.advertIntervalCs)
+    ? GROUP_MASTER_START_INTERVALS * intervalMs(d.params.advertIntervalCs) + skewTimeMs(d.state.priority, d.params.advertIntervalCs)
     : activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs);
   armActiveDown(d, waitMs, 'startup');
 }
@@ -248,8 +253,10 @@ function onBackup(d: Draft, event: FsmEvent): void {
       removeFault(d, event.source);
       return;
     case 'priority':
-      // Skew_Time follows the new priority from the next advertisement on.
+      // Skew_Time follows the new priority from the next advertisement on. A pending preempt
+      // delay was decided with the old priority: the next lower advertisement decides again.
       d.state.priority = event.priority;
+      cancel(d, 'preempt');
       return;
     default:
       assertNever(event);

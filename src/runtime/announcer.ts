@@ -44,9 +44,15 @@ export class Announcer {
     if (this.settings.refreshIntervalMs > 0) this.scheduleRefresh(now);
   }
 
-  /** New settings from a reload: they apply from the next burst on. */
-  update(settings: AnnounceConfig): void {
+  /**
+   * New settings from a reload: a burst in progress finishes with the new spacing; a running
+   * refresh is moved to the new period, or stopped when the period is now 0 (off).
+   */
+  update(settings: AnnounceConfig, now: number): void {
     this.settings = settings;
+    if (!this.scheduler.has(this.refreshKey)) return;
+    if (settings.refreshIntervalMs > 0 && settings.count > 0) this.scheduleRefresh(now);
+    else this.scheduler.cancel(this.refreshKey);
   }
 
   stop(): void {
@@ -74,6 +80,7 @@ export class Announcer {
 
   private scheduleRefresh(now: number): void {
     this.scheduler.schedule(this.refreshKey, now + this.settings.refreshIntervalMs, (at) => {
+      if (this.settings.count === 0 || this.settings.refreshIntervalMs === 0) return;
       this.remaining = this.settings.count;
       this.sendRound(at);
       this.scheduleRefresh(at);

@@ -169,7 +169,7 @@ export class InstanceDriver {
     this.config = config;
     this.currentParams = this.paramsFor(config);
     this.currentReceiving = this.receivingFor(config);
-    this.announcer.update(config.announce);
+    this.announcer.update(config.announce, this.ports.scheduler.now());
     this.applyPriority();
   }
 

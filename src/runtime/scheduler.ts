@@ -17,6 +17,8 @@ export const SPIN_WINDOW_MS = 2;
 
 interface Entry {
   readonly key: string;
+  /** Order of scheduling: a run fires only entries scheduled before it began. */
+  readonly seq: number;
   readonly at: number;
   readonly precise: boolean;
   readonly fire: (now: number) => void;
@@ -27,6 +29,7 @@ export class Scheduler {
   private wake: { cancel(): void } | null = null;
   private wakeAt = Infinity;
   private running = false;
+  private seq = 0;
 
   constructor(
     private readonly clock: Clock = monotonicClock,
@@ -39,7 +42,7 @@ export class Scheduler {
 
   /** Sets (or moves) the deadline of `key`; `fire` gets the time it actually ran. */
   schedule(key: string, at: number, fire: (now: number) => void, precise = false): void {
-    this.entries.set(key, { key, at, fire, precise });
+    this.entries.set(key, { key, at, fire, precise, seq: this.seq++ });
     this.rearm();
   }
 
@@ -65,9 +68,11 @@ export class Scheduler {
     this.rearm();
   }
 
-  private earliest(): Entry | undefined {
+  private earliest(before = Infinity): Entry | undefined {
     let first: Entry | undefined;
-    for (const entry of this.entries.values()) if (first === undefined || entry.at < first.at) first = entry;
+    for (const entry of this.entries.values()) {
+      if (entry.seq < before && (first === undefined || entry.at < first.at)) first = entry;
+    }
     return first;
   }
 
@@ -76,9 +81,13 @@ export class Scheduler {
     this.wake = null;
     this.wakeAt = Infinity;
     this.running = true;
+    // What a callback schedules for "now" or earlier waits for the next turn of the event loop:
+    // a deadline that re-arms itself at +0 (a bug, or a setting reloaded to 0) must never spin
+    // here forever with the loop, and so the packets and the watchdog, starved.
+    const limit = this.seq;
     try {
       for (;;) {
-        const next = this.earliest();
+        const next = this.earliest(limit);
         const now = this.clock.now();
         if (next === undefined || next.at > now) break;
         this.entries.delete(next.key);

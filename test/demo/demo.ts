@@ -12,6 +12,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { activeDownIntervalMs, skewTimeMs } from '../../src/protocol/timers.js';
+import { GROUP_MASTER_START_INTERVALS } from '../../src/protocol/fsm.js';
 import { Cluster, webInstance, type Daemon } from '../integration/helpers/cluster.js';
 import { waitFor, type Member } from '../integration/helpers/topology.js';
 import { LiveView, type Frame, type MemberRow } from './view.js';
@@ -143,7 +144,7 @@ async function demo(): Promise<void> {
   const [p1, p2, p3] = PLAN;
   const activeDown2 = activeDownIntervalMs(p2.priority, INTERVAL_CS);
   const skew3 = skewTimeMs(p3.priority, INTERVAL_CS);
-  const startWait1 = INTERVAL_MS + skewTimeMs(p1.priority, INTERVAL_CS);
+  const startWait1 = GROUP_MASTER_START_INTERVALS * INTERVAL_MS + skewTimeMs(p1.priority, INTERVAL_CS);
 
   out('ipfailoverd live failover demo');
   out('==============================');
@@ -167,7 +168,7 @@ async function demo(): Promise<void> {
 
   // 1. Start-up: the group master wins the first election.
   out();
-  out(`1. Starting the three daemons. The group master waits one interval + Skew_Time (${ms(startWait1)})`);
+  out(`1. Starting the three daemons. The group master waits two intervals + Skew_Time (${ms(startWait1)})`);
   out(`   for an existing master, the others the full Active_Down_Interval, so m1 becomes MASTER.`);
   const tStart = Date.now();
   const first = await phase('since the daemons were started', tStart, 4000, async () => {
@@ -230,7 +231,7 @@ async function demo(): Promise<void> {
   // 4. The group master comes back and preempts (priority 150 > 50).
   out();
   out(`4. Restarting m1, the group master. It removes the stale ${VIP} at start-up, hears m3's`);
-  out(`   priority-${p3.priority} advertisements, and preempts after one interval + its Skew_Time (${ms(startWait1)}).`);
+  out(`   priority-${p3.priority} advertisements, and preempts after two intervals + its Skew_Time (${ms(startWait1)}).`);
   const tRestart = Date.now();
   const back = await phase('since m1 was restarted', tRestart, 4000, async () => {
     const d1 = startMember(c, 1);
@@ -267,7 +268,7 @@ async function demo(): Promise<void> {
     ['SIGTERM m2 -> m3 MASTER', ms(stopped.takeover), `~ Skew_Time ${ms(skew3)}`],
     ['SIGTERM m2 -> client ARP at m3', ms(stopped.arp), ''],
     ['SIGTERM m2 -> m2 exited (status 0)', ms(stopped.exited), '< 1000 ms'],
-    ['m1 started -> m1 MASTER (preempt)', ms(back.preempt), `~ interval + Skew_Time ${ms(startWait1)}`],
+    ['m1 started -> m1 MASTER (preempt)', ms(back.preempt), `~ 2 intervals + Skew_Time ${ms(startWait1)}`],
     ['m1 MASTER -> m3 BACKUP', ms(back.yielded), `~ one advertisement's trip`],
   ];
   const width = Math.max(...summary.map(([what]) => what.length));

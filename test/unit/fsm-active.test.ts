@@ -106,3 +106,13 @@ t.test('stale timers and a repeated startup in Active do nothing', async (t) => 
   t.same(run(p, [{ type: 'startup', now: 10 }], a).actions, []);
   t.same(a.activeAddress, LOCAL);
 });
+
+t.test('the owner keeps its addresses when it stops or faults: they are its own (§5.2.4)', async (t) => {
+  const p = params({ priority: 255 });
+  const owner = run(p, [{ type: 'startup', now: 0 }]).state;
+  for (const event of [{ type: 'shutdown' as const, now: 10 }, { type: 'fault-raised' as const, source: 'link', now: 10 }, { type: 'step-down' as const, now: 10 }]) {
+    const { actions } = run(p, [event], owner);
+    t.same(actions.filter((a) => a.type === 'send-advert'), [{ type: 'send-advert', priority: 0 }], `${event.type}: released`);
+    t.equal(actions.some((a) => a.type === 'del-vips'), false, `${event.type}: addresses kept`);
+  }
+});

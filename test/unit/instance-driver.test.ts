@@ -115,3 +115,18 @@ t.test('periodic refresh: a new burst every refreshIntervalMs while master, none
   t.equal(instance.current.name, 'backup');
   t.equal(frames(), 4, 'no refresh once backup');
 });
+
+t.test('a reload that turns the refresh off stops it; one that changes it moves it', async (t) => {
+  const { instance, time, recorder } = driver({ announce: { count: 1, intervalMs: 50, refreshIntervalMs: 1000 } });
+  instance.start();
+  time.advanceTo(400);
+  const frames = () => recorder.calls.filter((c) => c.kind === 'frame').length;
+  const base = instance.configuration;
+  instance.reconfigure({ ...base, announce: { count: 1, intervalMs: 50, refreshIntervalMs: 0 } });
+  time.advanceTo(5000);
+  t.equal(frames(), 1, 'no refresh after it was turned off (and no endless loop)');
+  instance.reconfigure({ ...base, announce: { count: 1, intervalMs: 50, refreshIntervalMs: 2000 } });
+  time.advanceTo(9000);
+  t.equal(frames(), 1, 'a refresh that was off stays off until the next burst');
+  t.equal(instance.current.name, 'active');
+});

@@ -84,3 +84,20 @@ t.test('a precise deadline just behind a coarse one keeps its precision', async 
   t.ok(precise >= 100.5, 'never early');
   t.ok(precise - 100.5 < 0.05, `lag ${(precise - 100.5).toFixed(3)} ms, not the coarse timer's 1.3 ms`);
 });
+
+t.test('a callback that re-arms itself for now waits for the next turn: the loop never spins', async (t) => {
+  const time = new FakeTime();
+  const scheduler = new Scheduler(time, time);
+  let fires = 0;
+  let other = false;
+  const again = (now: number): void => {
+    fires++;
+    scheduler.schedule('again', now, again); // at +0: a reloaded period of 0
+  };
+  scheduler.schedule('again', 10, again);
+  scheduler.schedule('other', 10.005, () => (other = true));
+  time.advanceTo(10.05);
+  t.ok(fires >= 1 && fires <= 6, `fired ${fires} times in 0.05 ms of loop turns, not endlessly`);
+  t.equal(other, true, 'other deadlines still run');
+  scheduler.clear();
+});
