@@ -35,6 +35,11 @@ const MAX_ADVERT_BYTES = 1280;
 const MAX_COUNT_FIELD = 255;
 
 /** How many virtual addresses one advertisement can carry: 255 for IPv4, 77 for IPv6. */
+/** fe80::/10, on the normalized (lowercase, compressed) text form. */
+function isLinkLocal(address: string): boolean {
+  return /^fe[89ab][0-9a-f]?:/.test(address);
+}
+
 export function maxVirtualAddresses(family: IpFamily): number {
   const fit = Math.floor((MAX_ADVERT_BYTES - HEADER_BYTES[family]) / ADDRESS_BYTES[family]);
   return Math.min(MAX_COUNT_FIELD, fit);
@@ -158,6 +163,26 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
           message: `${value.given} is this instance's own sourceAddress; list the other VMs of the group only`,
         })),
     ),
+  },
+  {
+    // IPv6 advertisements go out from the link-local address unless sourceAddress says otherwise
+    // (RFC 9568 §5.1.2.1), and the unicast peer check compares the packet's source with the list:
+    // a global peer address against a link-local source would drop every advertisement, and
+    // every member would become master.
+    code: 'ipv6-peer-scope',
+    severity: 'error',
+    find: eachInstance((instance, i) => {
+      if (instance.family !== 6) return [];
+      const ours = instance.sourceAddress === undefined || isLinkLocal(instance.sourceAddress.address);
+      return peersOf(instance)
+        .filter(({ value }) => isLinkLocal(value.address) !== ours)
+        .map(({ value, index }) => ({
+          path: at(i, 'unicastPeers', index),
+          message: ours
+            ? `${value.given} is not link-local, but this instance sends from its link-local address: list the peers' link-local addresses, or set sourceAddress to this VM's global address (and do the same on the peers)`
+            : `${value.given} is link-local, but this instance sends from ${instance.sourceAddress?.given ?? ''}: list the peers' addresses of the same scope`,
+        }));
+    }),
   },
   {
     // Compared without prefix length: 192.0.2.1/32 and 192.0.2.1/24 are the same address.

@@ -20,6 +20,7 @@ export type IssueCode =
   | 'source-family'
   | 'duplicate-peer'
   | 'peer-is-source'
+  | 'ipv6-peer-scope'
   | 'duplicate-virtual-address'
   | 'shared-virtual-address'
   | 'too-many-addresses'

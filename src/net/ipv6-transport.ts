@@ -21,7 +21,7 @@ export interface Ipv6VrrpTransportOptions {
 export class Ipv6VrrpTransport implements VrrpTransport {
   readonly #socket: Vrrp6Socket;
   readonly #packetListeners: Array<(packet: InboundPacket) => void> = [];
-  readonly #errorListeners: Array<(error: NetError) => void> = [];
+  readonly #errorListeners: Array<(error: NetError, fatal: boolean) => void> = [];
 
   /** Opens the socket now. Throws NetError: EPERM without CAP_NET_RAW, ENODEV for no interface. */
   constructor(options: Ipv6VrrpTransportOptions) {
@@ -31,7 +31,7 @@ export class Ipv6VrrpTransport implements VrrpTransport {
       joinGroup: options.multicast,
       onPacket: (raw) => this.#deliver(raw),
       onError: (error) => {
-        for (const listener of this.#errorListeners) listener(error);
+        for (const listener of this.#errorListeners) listener(error, false);
       },
     });
   }
@@ -48,8 +48,8 @@ export class Ipv6VrrpTransport implements VrrpTransport {
   /** send() is synchronous (sendmsg): every send failure is thrown from it, so this never fires. */
   onSendError(_listener: (error: NetError) => void): void {}
 
-  /** Receive errors other than EAGAIN (rare; the socket stays open). Unheard ones are dropped. */
-  onError(listener: (error: NetError) => void): void {
+  /** Receive errors other than EAGAIN (rare; the socket stays open, so never fatal). */
+  onReceiveError(listener: (error: NetError, fatal: boolean) => void): void {
     this.#errorListeners.push(listener);
   }
 

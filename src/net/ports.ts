@@ -65,6 +65,11 @@ export interface VrrpTransport {
   onPacket(listener: (packet: InboundPacket) => void): void;
   /** Failures the transport learns after send() returned (a queued send that failed). */
   onSendError(listener: (error: NetError) => void): void;
+  /**
+   * Receive failures. `fatal`: the socket no longer receives at all; a backup that cannot hear
+   * would wrongly take the role, so the instances there go to Fault.
+   */
+  onReceiveError(listener: (error: NetError, fatal: boolean) => void): void;
   close(): void;
 }
 

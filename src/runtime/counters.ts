@@ -1,5 +1,6 @@
 /** Per-instance counters, as the status socket reports them. */
 
+import type { ChecksumVariant } from '../protocol/checksum.js';
 import type { NoteReason, RejectReason } from '../protocol/receive-checks.js';
 
 export interface InstanceCounters {
@@ -14,6 +15,8 @@ export interface InstanceCounters {
   addressesRemoved: number;
   rejected: Partial<Record<RejectReason, number>>;
   noted: Partial<Record<NoteReason, number>>;
+  /** Accepted advertisements by the checksum form the peer used (RFC 9568 or RFC 5798). */
+  peerChecksums: Partial<Record<ChecksumVariant, number>>;
 }
 
 export function newCounters(): InstanceCounters {
@@ -27,6 +30,7 @@ export function newCounters(): InstanceCounters {
     addressesRemoved: 0,
     rejected: {},
     noted: {},
+    peerChecksums: {},
   };
 }
 

@@ -41,6 +41,8 @@ export interface HookEvent {
 export interface Hooks {
   run(event: HookEvent): void;
   idle(): Promise<void>;
+  /** New hooks from a reload, in the same queue (order kept). */
+  replace(hooks: InstanceConfig['notify']): void;
 }
 
 export interface DaemonPorts {
@@ -60,6 +62,8 @@ interface Managed {
   readonly hubKey: string;
   tracking: Tracking | undefined;
   hooks: Hooks | undefined;
+  /** The logger tracking and hooks log through (its level follows reloads). */
+  log: Logger | undefined;
 }
 
 export interface ReloadResult {
@@ -121,7 +125,8 @@ export class Daemon {
     const { ports } = this;
     const link = await ports.addresses.getLink(config.interface);
     if (link === null) throw new StartupError('interface-missing', `interface ${config.interface} (instance ${config.name}) does not exist`);
-    this.links.set(link.name, link.up);
+    // The watcher may already know better (it started before this lookup).
+    if (!this.links.has(link.name)) this.links.set(link.name, link.up);
     const virtualAddresses: VirtualAddress[] = config.virtualAddresses.map((p) => ({ bytes: bytesOf(p.address), prefixLength: p.prefixLength }));
     const present = await ports.addresses.listAddresses(link.ifindex, config.family);
     const source = chooseSource(
@@ -148,13 +153,22 @@ export class Daemon {
       { config, link, source: source.address, destinations: destinationsOf(config), virtualAddresses },
       { scheduler: ports.scheduler, transport: hub.transport, addresses: ports.addresses, frames, log: ports.log },
     );
-    const managed: Managed = { driver, hubKey, tracking: undefined, hooks: undefined };
+    const managed: Managed = { driver, hubKey, tracking: undefined, hooks: undefined, log: undefined };
     driver.onTransition((record) => this.relayTransition(managed, record));
+    try {
+      await this.removeStaleAddresses(driver, config, link, present);
+      await this.attachExtras(managed, config);
+    } catch (error) {
+      // Nothing registered: the instance does not half exist, and a later reload retries it.
+      managed.tracking?.stop();
+      this.closeUnused(hubKey, link.ifindex);
+      throw error;
+    }
     hub.add(driver);
     this.instances.set(config.name, managed);
-    await this.removeStaleAddresses(driver, config, link, present, virtualAddresses);
-    if (!link.up) driver.onLink(false);
-    await this.attachExtras(managed, config);
+    // The watcher's view, not the snapshot read before the awaits above: a change that came
+    // in meanwhile is in this.links.
+    if (this.links.get(link.name) === false) driver.onLink(false);
     driver.start();
     ports.log.info(
       { instance: driver.name, vrid: driver.vrid, groupMaster: config.groupMaster, priority: config.priority },
@@ -163,8 +177,10 @@ export class Daemon {
   }
 
   private async attachExtras(managed: Managed, config: InstanceConfig): Promise<void> {
-    const log = this.ports.log.child({ instance: config.name, vrid: config.vrid });
-    managed.hooks = this.ports.createHooks?.(config, log);
+    const log = managed.log ?? this.ports.log.child({ instance: config.name, vrid: config.vrid });
+    managed.log = log;
+    if (managed.hooks === undefined) managed.hooks = this.ports.createHooks?.(config, log);
+    else managed.hooks.replace(config.notify);
     // Tracked interfaces need not carry an instance: learn their state before judging them.
     for (const { name } of config.track.interfaces) {
       if (!this.links.has(name)) this.links.set(name, (await this.ports.addresses.getLink(name))?.up ?? false);
@@ -194,23 +210,34 @@ export class Daemon {
    * addresses stay behind, and a provider may hand the IP out as the NIC's primary address.
    * The owner (priority 255) keeps them: they are its own.
    */
-  private async removeStaleAddresses(
-    driver: InstanceDriver,
-    config: InstanceConfig,
-    link: LinkInfo,
-    present: readonly AddressEntry[],
-    virtualAddresses: readonly VirtualAddress[],
-  ): Promise<void> {
+  private async removeStaleAddresses(driver: InstanceDriver, config: InstanceConfig, link: LinkInfo, present: readonly AddressEntry[]): Promise<void> {
     if (config.priority === OWNER_PRIORITY) return;
-    for (const vip of virtualAddresses) {
-      if (!present.some((entry) => sameAddress(entry.address, vip.bytes))) continue;
-      const address = formatAddress(vip.bytes);
-      this.ports.log.warn(
-        { instance: driver.name, vrid: driver.vrid, address, reason: 'present-at-startup' },
-        `${driver.name}: virtual address ${address} was on ${link.name} at start-up; removed until this node is master`,
-      );
-      driver.counters.addressesRemoved++;
-      await this.ports.addresses.deleteAddress(link.ifindex, config.family, vip.bytes, vip.prefixLength);
+    for (const vip of config.virtualAddresses) {
+      const bytes = bytesOf(vip.address);
+      // Each entry with its own prefix length: the kernel deletes an address only with the
+      // length it has (a DHCP client may have put the failover IP there as a /24).
+      for (const entry of present.filter((e) => sameAddress(e.address, bytes))) {
+        const address = formatAddress(bytes);
+        this.ports.log.warn(
+          { instance: driver.name, vrid: driver.vrid, address, prefixLength: entry.prefixLength, reason: 'present-at-startup' },
+          `${driver.name}: virtual address ${address} was on ${link.name} at start-up; removed until this node is master`,
+        );
+        driver.counters.addressesRemoved++;
+        await this.ports.addresses.deleteAddress(link.ifindex, config.family, bytes, entry.prefixLength);
+      }
+    }
+  }
+
+  /** Closes the socket of a hub and the frame sender of an interface that no instance uses. */
+  private closeUnused(hubKey: string, ifindex: number): void {
+    const hub = this.hubs.get(hubKey);
+    if (hub !== undefined && hub.size === 0) {
+      hub.close();
+      this.hubs.delete(hubKey);
+    }
+    if (![...this.instances.values()].some((m) => m.driver.ifindex === ifindex)) {
+      this.senders.get(ifindex)?.close();
+      this.senders.delete(ifindex);
     }
   }
 
@@ -221,17 +248,8 @@ export class Daemon {
     this.instances.delete(name);
     managed.tracking?.stop();
     await managed.driver.stop();
-    const hub = this.hubs.get(managed.hubKey);
-    hub?.remove(managed.driver);
-    if (hub !== undefined && hub.size === 0) {
-      hub.close();
-      this.hubs.delete(managed.hubKey);
-    }
-    const ifindex = managed.driver.ifindex;
-    if (![...this.instances.values()].some((m) => m.driver.ifindex === ifindex)) {
-      this.senders.get(ifindex)?.close();
-      this.senders.delete(ifindex);
-    }
+    this.hubs.get(managed.hubKey)?.remove(managed.driver);
+    this.closeUnused(managed.hubKey, managed.driver.ifindex);
   }
 
   private onNetlink(change: NetlinkChange): void {
@@ -256,9 +274,17 @@ export class Daemon {
       const managed = this.instances.get(name);
       const config = byName.get(name);
       if (managed === undefined || config === undefined) continue;
-      managed.tracking?.stop();
+      const trackChanged = JSON.stringify(managed.driver.configuration.track) !== JSON.stringify(config.track);
       managed.driver.reconfigure(config);
-      await this.attachExtras(managed, config);
+      if (trackChanged) {
+        managed.tracking?.stop();
+        managed.tracking = undefined;
+        await this.attachExtras(managed, config);
+      } else {
+        // Unchanged health checks keep running with their verdicts: a fresh tracker starts
+        // failed (it has proven nothing yet) and would send a healthy master to Fault.
+        managed.hooks?.replace(config.notify);
+      }
     }
     for (const name of [...plan.restart, ...plan.add]) {
       const config = byName.get(name);
@@ -269,8 +295,26 @@ export class Daemon {
         failed.push({ instance: name, error: error instanceof Error ? error.message : String(error) });
       }
     }
-    this.current = next;
+    // An instance that did not start is left out, so that the next reload tries it again.
+    const notRunning = new Set(failed.map((f) => f.instance));
+    this.current = { ...next, instances: next.instances.filter((i) => !notRunning.has(i.name)) };
+    this.setLogLevel(next.log.level);
     return { plan, failed };
+  }
+
+  private setLogLevel(level: string): void {
+    for (const managed of this.instances.values()) {
+      managed.driver.setLogLevel(level);
+      if (managed.log !== undefined) managed.log.level = level;
+    }
+  }
+
+  /**
+   * Netlink lost notifications (a full socket buffer): a removal of a master's address may be
+   * among them, and only additions are replayed. Masters put their addresses back (idempotent).
+   */
+  resync(): void {
+    for (const { driver } of this.instances.values()) driver.reassertAddresses();
   }
 
   snapshot(): InstanceSnapshot[] {

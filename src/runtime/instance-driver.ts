@@ -229,7 +229,18 @@ export class InstanceDriver {
   /** An advertisement that passed the §7.1 checks. */
   onAdvertisement(adv: DecodedAdvertisement, from: Uint8Array, notes: readonly CheckNote[]): void {
     this.counters.advertsReceived++;
+    bump(this.counters.peerChecksums, adv.checksumVariant);
     this.lastHeard.set(formatAddress(from), this.ports.scheduler.now());
+    // IPv4 peers that use the other checksum form drop ours (keepalived 2.2.7 accepts only
+    // RFC 5798): we hear them, they do not hear us — a split brain waiting to happen.
+    if (this.family === 4 && adv.checksumVariant !== this.config.checksum) {
+      this.warnLimited(`checksum:${formatAddress(from)}`, 'peer uses the other IPv4 checksum form; it will likely drop our advertisements', {
+        reason: 'checksum-mismatch',
+        peer: formatAddress(from),
+        peerChecksum: adv.checksumVariant,
+        ourChecksum: this.config.checksum,
+      });
+    }
     for (const note of notes) {
       bump(this.counters.noted, note.reason);
       this.warnLimited(`${note.reason}:${formatAddress(from)}`, 'advertisement accepted with a misconfiguration', {
@@ -261,18 +272,25 @@ export class InstanceDriver {
   onAddressChange(entry: AddressEntry, present: boolean): void {
     if (entry.ifindex !== this.setup.link.ifindex || entry.family !== this.family) return;
     const vip = this.setup.virtualAddresses.find((candidate) => sameAddress(candidate.bytes, entry.address));
-    if (vip === undefined) return;
+    // The owner's addresses are its own interface addresses (§5.2.4): never ours to move.
+    if (vip === undefined || this.config.priority === OWNER_PRIORITY) return;
     const master = this.state.name === 'active';
-    if (master && !present) {
+    const address = formatAddress(vip.bytes);
+    if (master && !present && entry.prefixLength === vip.prefixLength) {
       // A DHCP client or another network manager took the failover IP away from the master.
+      // (Another prefix length is another address entry: its removal leaves ours in place.)
       this.counters.addressesRestored++;
-      this.log.warn({ address: formatAddress(vip.bytes), reason: 'removed-externally' }, 'virtual address removed by something else; putting it back');
+      this.log.warn({ address, reason: 'removed-externally' }, 'virtual address removed by something else; putting it back');
       this.queueAddress(vip, true);
     } else if (!master && present) {
-      // The provider may hand the failover IP to every member as its primary IP (DHCP).
+      // The provider may hand the failover IP to every member as its primary IP (DHCP), with
+      // its own prefix length: the kernel deletes an address only with the length it has.
       this.counters.addressesRemoved++;
-      this.log.warn({ address: formatAddress(vip.bytes), reason: 'added-externally', state: STATE_LABEL[this.state.name] }, 'virtual address present while not master; removing it');
-      this.queueAddress(vip, false);
+      this.log.warn(
+        { address, prefixLength: entry.prefixLength, reason: 'added-externally', state: STATE_LABEL[this.state.name] },
+        'virtual address present while not master; removing it',
+      );
+      this.queueAddress({ bytes: vip.bytes, prefixLength: entry.prefixLength }, false);
     }
   }
 
@@ -382,6 +400,22 @@ export class InstanceDriver {
     };
   }
 
+  /** The shared socket stopped receiving: without hearing peers this instance must not lead. */
+  onReceiveLost(): void {
+    this.handle({ type: 'fault-raised', source: 'receive-socket', now: this.ports.scheduler.now() });
+  }
+
+  /** Puts the virtual addresses back if master (after lost netlink notifications). */
+  reassertAddresses(): void {
+    if (this.state.name !== 'active' || this.config.priority === OWNER_PRIORITY) return;
+    for (const vip of this.setup.virtualAddresses) this.queueAddress(vip, true);
+  }
+
+  /** A reload changed the log level: child loggers keep theirs unless told. */
+  setLogLevel(level: string): void {
+    this.log.level = level;
+  }
+
   /** One line per transition, with whether the role now matches the failover group's plan. */
   private logTransition(from: StateName, to: StateName, reason: string): void {
     const role = groupRole(this.params.groupMaster, to);
@@ -404,7 +438,8 @@ export class InstanceDriver {
   }
 
   private sendAdvertisement(priority: number): void {
-    const { config } = this.setup;
+    // The current configuration: a reload may have changed the checksum variant.
+    const { config } = this;
     for (const dst of this.setup.destinations) {
       const message = encode(
         { vrid: config.vrid, priority, maxAdvertIntervalCs: this.params.advertIntervalCs, addresses: this.receiving.addresses },

@@ -80,9 +80,14 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
   const scheduler = new Scheduler();
   const notifier = new SystemdNotifier(sendNotify, log);
   let addresses: AddressPort | undefined;
-  let daemon: Daemon;
+  let daemon: Daemon | undefined;
   try {
-    addresses = await openAddressPort({ onWatchError: (error) => log.warn({ err: error.message }, 'netlink watch error; state re-read') });
+    addresses = await openAddressPort({
+      onWatchError: (error) => {
+        log.warn({ err: error.message }, 'netlink watch error; state re-read, masters re-add their addresses');
+        daemon?.resync();
+      },
+    });
     daemon = await Daemon.start(config, realPorts(addresses, scheduler, log));
   } catch (error) {
     addresses?.close();
@@ -92,11 +97,14 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
     return problem.exitCode;
   }
 
-  const summary = () => statusLine(daemon.snapshot().map((s) => ({ name: s.name, state: s.state })));
-  daemon.onTransition(() => notifier.status(summary()));
+  const running: Daemon = daemon;
+  const summary = () => statusLine(running.snapshot().map((s) => ({ name: s.name, state: s.state })));
+  running.onTransition(() => notifier.status(summary()));
 
   let reloading: Promise<Record<string, unknown>> | null = null;
+  let stopping = false;
   const reload = (): Promise<Record<string, unknown>> => {
+    if (stopping) return Promise.reject(new Error('stopping: no reload'));
     reloading ??= (async () => {
       notifier.reloading();
       try {
@@ -105,13 +113,14 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
           for (const issue of result.errors) log.error({ path: issue.path, code: issue.code }, `reload rejected: ${formatIssue(issue)}`);
           throw new Error(`${options.configFile}: ${result.errors.length} error(s); the running configuration is kept: ${result.errors.map(formatIssue).join('; ')}`);
         }
-        const { plan, failed } = await daemon.reload(result.config);
+        const { plan, failed } = await running.reload(result.config);
         log.level = result.config.log.level;
         log.info({ ...plan, failed }, 'configuration reloaded');
         for (const failure of failed) log.error(failure, `reload: instance ${failure.instance} not started`);
         return { plan, failed };
       } finally {
-        notifier.ready(summary());
+        // After STOPPING=1 systemd must not hear READY=1 again.
+        if (!stopping) notifier.ready(summary());
         reloading = null;
       }
     })();
@@ -123,7 +132,7 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
     const listening = await listenStatusSocket(
       config.statusSocket,
       config.statusSocketGroup,
-      controlHandler(() => daemon, scheduler, { version: options.version, configFile: options.configFile, startedAt: new Date().toISOString() }, reload),
+      controlHandler(() => running, scheduler, { version: options.version, configFile: options.configFile, startedAt: new Date().toISOString() }, reload),
     );
     server = listening.server;
     log.info({ statusSocket: listening.origin }, 'status socket ready');
@@ -142,12 +151,15 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
     });
     const stop = (signal: NodeJS.Signals): void => {
       log.info({ signal }, 'stopping: masters release with priority 0 and remove their addresses');
+      stopping = true;
       notifier.stopping();
       notifier.stopWatchdog(scheduler);
       server?.close();
       // Whatever happens, the process ends in time; a clean stop ends it sooner.
       setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
-      daemon.stop().then(
+      // A reload in flight finishes first: otherwise it would start instances after the stop.
+      const settled = (reloading ?? Promise.resolve()).catch(() => undefined);
+      settled.then(() => running.stop()).then(
         () => {
           addresses?.close();
           resolve(0);

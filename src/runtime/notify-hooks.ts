@@ -55,10 +55,18 @@ export class NotifyHooks {
   private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly hooks: readonly NotifyHookConfig[],
+    private hooks: readonly NotifyHookConfig[],
     private readonly log: Logger,
     private readonly spawnImpl: RunProcess = runProcess,
   ) {}
+
+  /**
+   * A reload changed the hook list: transitions queued from now on run the new one, in the same
+   * queue, so that hooks of one instance still run in order and one at a time.
+   */
+  replace(hooks: readonly NotifyHookConfig[]): void {
+    this.hooks = hooks;
+  }
 
   /** Queues the hooks for a transition; returns at once. */
   run(event: NotifyEvent): void {

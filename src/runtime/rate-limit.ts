@@ -7,7 +7,11 @@ export class RateLimiter {
   private readonly last = new Map<string, number>();
   private suppressedSince = new Map<string, number>();
 
-  constructor(private readonly intervalMs: number) {}
+  /** `maxKeys` bounds the memory a stream of ever-new keys (spoofed sources) can take. */
+  constructor(
+    private readonly intervalMs: number,
+    private readonly maxKeys = 256,
+  ) {}
 
   /** True when `key` may be logged now; otherwise counts it as suppressed. */
   allow(key: string, now: number): boolean {
@@ -16,8 +20,18 @@ export class RateLimiter {
       this.suppressedSince.set(key, (this.suppressedSince.get(key) ?? 0) + 1);
       return false;
     }
+    this.last.delete(key); // re-inserted last: the Map's order is then oldest first
     this.last.set(key, now);
+    if (this.last.size > this.maxKeys) {
+      const oldest = this.last.keys().next().value as string;
+      this.last.delete(oldest);
+      this.suppressedSince.delete(oldest);
+    }
     return true;
+  }
+
+  get size(): number {
+    return this.last.size;
   }
 
   /** How many were suppressed since the last allowed one (and resets that count). */

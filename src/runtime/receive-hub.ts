@@ -33,6 +33,10 @@ export class ReceiveHub {
     transport.onSendError((error) => {
       for (const driver of this.byVrid.values()) driver.noteSendError(error);
     });
+    transport.onReceiveError((error, fatal) => {
+      this.log.error({ err: error.message, code: error.code, fatal }, fatal ? 'VRRP socket stopped receiving; its instances go to FAULT' : 'VRRP receive error');
+      if (fatal) for (const driver of this.byVrid.values()) driver.onReceiveLost();
+    });
   }
 
   add(driver: InstanceDriver): void {
@@ -67,7 +71,8 @@ export class ReceiveHub {
     }
     bump(this.unattributed, result.reason);
     const peer = formatAddress(packet.src);
-    if (!this.limiter.allow(`${result.reason}:${peer}`, this.scheduler.now())) return;
+    // Keyed by reason alone: spoofed sources must not each earn a log line (or a map entry).
+    if (!this.limiter.allow(result.reason, this.scheduler.now())) return;
     const level = QUIET.has(result.reason) ? 'debug' : 'warn';
     this.log[level]({ reason: result.reason, detail: result.detail, peer }, 'VRRP packet dropped');
   }

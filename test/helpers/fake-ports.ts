@@ -10,7 +10,7 @@ import type { Logger } from '../../src/runtime/logger.js';
 /** Everything the ports saw, in one ordered list: the order across ports is what tests check. */
 export type Call =
   | { kind: 'send'; dst: string; message: Uint8Array }
-  | { kind: 'add' | 'del'; address: string }
+  | { kind: 'add' | 'del'; address: string; prefixLength: number }
   | { kind: 'frame'; frame: Uint8Array };
 
 export class Recorder {
@@ -27,8 +27,15 @@ export class FakeTransport implements VrrpTransport {
     this.listener = listener;
   }
   onSendError(_listener: (error: NetError) => void): void {}
+  private receiveError: ((error: NetError, fatal: boolean) => void) | null = null;
+  onReceiveError(listener: (error: NetError, fatal: boolean) => void): void {
+    this.receiveError = listener;
+  }
   deliver(packet: InboundPacket): void {
     this.listener?.(packet);
+  }
+  failReceive(error: NetError, fatal: boolean): void {
+    this.receiveError?.(error, fatal);
   }
   close(): void {}
 }
@@ -46,11 +53,11 @@ export class FakeAddresses implements AddressPort {
   async listAddresses(ifindex: number, family: IpFamily): Promise<AddressEntry[]> {
     return this.present.filter((e) => e.ifindex === ifindex && e.family === family);
   }
-  async addAddress(_ifindex: number, _family: IpFamily, address: Uint8Array): Promise<void> {
-    this.recorder.calls.push({ kind: 'add', address: formatAddress(address) });
+  async addAddress(_ifindex: number, _family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
+    this.recorder.calls.push({ kind: 'add', address: formatAddress(address), prefixLength });
   }
-  async deleteAddress(_ifindex: number, _family: IpFamily, address: Uint8Array): Promise<void> {
-    this.recorder.calls.push({ kind: 'del', address: formatAddress(address) });
+  async deleteAddress(_ifindex: number, _family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
+    this.recorder.calls.push({ kind: 'del', address: formatAddress(address), prefixLength });
   }
   watch(listener: (change: NetlinkChange) => void): () => void {
     this.listener = listener;

@@ -24,14 +24,20 @@ if (requireRoot(t)) {
 
   t.test('added by hand on a backup (the provider DHCP hands it out): removed and logged', async (t) => {
     const cluster = await Cluster.create(2, 'ipfo-aa');
+    // Present before the daemon starts, as the provider's DHCP leaves it: removed at start-up.
+    await inNs(cluster.member(2).ns, 'ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0');
     t.teardown(() => cluster.destroy());
     const master = cluster.start(1, [webInstance({ priority: 150 })]);
     const backup = cluster.start(2, [webInstance({ priority: 100 })]);
     await master.waitState('MASTER', 4000);
     await backup.waitState('BACKUP', 2000);
-    await inNs(cluster.member(2).ns, 'ip', 'addr', 'add', `${VIP}/32`, 'dev', 'eth0');
+    t.equal((await backup.waitLine({ reason: 'present-at-startup' }, 2000)).prefixLength, 24);
+    await waitFor('removed at start-up', async () => ((await holders(cluster.members, VIP)).join() === '1' ? true : undefined), 2000);
+    // As a DHCP client would: with the subnet's prefix length, not the configured /32.
+    await inNs(cluster.member(2).ns, 'ip', 'addr', 'add', `${VIP}/24`, 'dev', 'eth0');
     const line = await backup.waitLine({ reason: 'added-externally' }, 2000);
     t.equal(line.address, VIP);
+    t.equal(line.prefixLength, 24);
     await waitFor('gone from the backup', async () => ((await holders(cluster.members, VIP)).join() === '1' ? true : undefined), 2000);
   });
 

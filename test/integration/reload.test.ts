@@ -6,7 +6,7 @@ import { Capture } from './helpers/capture.js';
 import { Cluster, webInstance } from './helpers/cluster.js';
 import { ctl } from './helpers/ctl.js';
 import { requireRoot } from './helpers/root.js';
-import { holders, waitFor } from './helpers/topology.js';
+import { holders, inNs, waitFor } from './helpers/topology.js';
 
 const VIP = '203.0.113.10';
 const db = (overrides: Record<string, unknown> = {}) => webInstance({ name: 'db', vrid: 52, virtualAddresses: ['203.0.113.20/32'], ...overrides });
@@ -79,5 +79,46 @@ if (requireRoot(t)) {
     t.same(await holders(cluster.members, VIP), [1]);
     const status = JSON.parse((await ctl(one.statusSocket, ['--json', 'status'])).stdout) as { instances: Array<{ vrid: number }> };
     t.equal(status.instances[0]?.vrid, 51, 'still the old configuration');
+  });
+}
+
+if (requireRoot(t)) {
+  t.test('a priority change keeps the health checks running: the master does not fall to FAULT', async (t) => {
+    const cluster = await Cluster.create(1, 'ipfo-r3');
+    t.teardown(() => cluster.destroy());
+    const track = { scripts: [{ name: 'ok', command: ['/bin/true'], intervalMs: 200, timeoutMs: 100 }] };
+    const one = cluster.start(1, [webInstance({ priority: 150, track })]);
+    await one.waitState('MASTER', 5000);
+    await waitFor('status socket', async () => ((await ctl(one.statusSocket, ['status'])).status === 0 ? true : undefined), 3000);
+    cluster.writeConfig(1, [webInstance({ priority: 140, track })]);
+    const mark = one.lines.length;
+    t.equal((await ctl(one.statusSocket, ['reload'])).status, 0);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    t.equal(one.lines.slice(mark).filter((l) => typeof l.to === 'string').length, 0, 'no transition at all');
+    const status = JSON.parse((await ctl(one.statusSocket, ['--json', 'status'])).stdout) as { instances: Array<{ priority: { effective: number } }> };
+    t.equal(status.instances[0]?.priority.effective, 140);
+  });
+
+  t.test('an instance that cannot start is reported, left out, and tried again by the next reload', async (t) => {
+    const cluster = await Cluster.create(1, 'ipfo-r4');
+    t.teardown(() => cluster.destroy());
+    const one = cluster.start(1, [webInstance()]);
+    await one.waitState('MASTER', 4000);
+    await waitFor('status socket', async () => ((await ctl(one.statusSocket, ['status'])).status === 0 ? true : undefined), 3000);
+    cluster.writeConfig(1, [webInstance(), db({ interface: 'late0' })]);
+    const first = await ctl(one.statusSocket, ['reload']);
+    t.match(first.stdout, /add: db/);
+    t.match(first.stdout, /not started: db: interface late0 \(instance db\) does not exist/);
+    const status = JSON.parse((await ctl(one.statusSocket, ['--json', 'status'])).stdout) as { instances: Array<{ name: string }> };
+    t.same(status.instances.map((i) => i.name), ['web'], 'no half-made instance in the status');
+    // The interface appears (a NIC attached late); the same file, reloaded, now starts db.
+    await inNs(cluster.member(1).ns, 'ip', 'link', 'add', 'late0', 'type', 'veth', 'peer', 'name', 'late1');
+    await inNs(cluster.member(1).ns, 'ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'late0');
+    await inNs(cluster.member(1).ns, 'ip', 'link', 'set', 'late0', 'up');
+    await inNs(cluster.member(1).ns, 'ip', 'link', 'set', 'late1', 'up');
+    const second = await ctl(one.statusSocket, ['reload']);
+    t.match(second.stdout, /add: db/, 'tried again, not taken as unchanged');
+    t.notMatch(second.stdout, /not started/);
+    await one.waitState('MASTER', 4000, { instance: 'db' });
   });
 }

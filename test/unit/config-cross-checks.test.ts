@@ -41,7 +41,7 @@ t.test('unicast peers are of the instance\'s family', async (t) => {
     '/instances/0/unicastPeers/1', 'peer-family', 'IPv6 but the virtual addresses are IPv4');
   hasIssue(t, errorsOf(t, configWith(instance6({ unicastPeers: ['192.0.2.2'] }))),
     '/instances/0/unicastPeers/0', 'peer-family', 'IPv4 but the virtual addresses are IPv6');
-  acceptedConfig(configWith(instance6({ unicastPeers: ['2001:db8::2', 'fe80::2'] })));
+  acceptedConfig(configWith(instance6({ unicastPeers: ['fe80::2', 'fe80::3'] })));
 });
 
 t.test('the source address is of the instance\'s family', async (t) => {
@@ -53,7 +53,7 @@ t.test('the source address is of the instance\'s family', async (t) => {
 t.test('unicast peers are listed once, compared after normalization', async (t) => {
   hasIssue(t, errorsOf(t, configWith(instance6({ unicastPeers: ['2001:db8::2', '2001:DB8:0::2'] }))),
     '/instances/0/unicastPeers/1', 'duplicate-peer', 'already listed at /instances/0/unicastPeers/0');
-  acceptedConfig(configWith(instance6({ unicastPeers: ['2001:db8::2', '2001:db8::3'] })));
+  acceptedConfig(configWith(instance6({ sourceAddress: '2001:db8::1', unicastPeers: ['2001:db8::2', '2001:db8::3'] })));
 });
 
 t.test('a unicast peer is not the instance\'s own source address', async (t) => {
@@ -150,4 +150,12 @@ t.test('a warning condition is never reported as an error', async (t) => {
 t.test('every rule has a distinct code', async (t) => {
   const codes = CROSS_CHECKS.map((c) => c.code);
   t.equal(new Set(codes).size, codes.length);
+});
+
+t.test('IPv6 unicast peers must have the scope our advertisements go out from', async (t) => {
+  const v6 = (overrides: Record<string, unknown>) => configWith(instance6(overrides));
+  hasIssue(t, errorsOf(t, v6({ unicastPeers: ['2001:db8::2'] })), '/instances/0/unicastPeers/0', 'ipv6-peer-scope', 'sends from its link-local');
+  hasIssue(t, errorsOf(t, v6({ sourceAddress: '2001:db8::1', unicastPeers: ['2001:db8::2', 'fe80::2'] })), '/instances/0/unicastPeers/1', 'ipv6-peer-scope', 'same scope');
+  acceptedConfig(v6({ unicastPeers: ['fe80::2', 'fe80::3'] }));
+  acceptedConfig(v6({ sourceAddress: '2001:db8::1', unicastPeers: ['2001:db8::2'] }));
 });

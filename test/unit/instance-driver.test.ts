@@ -130,3 +130,46 @@ t.test('a reload that turns the refresh off stops it; one that changes it moves 
   t.equal(frames(), 1, 'a refresh that was off stays off until the next burst');
   t.equal(instance.current.name, 'active');
 });
+
+t.test('a reload that changes the checksum variant applies to the next advertisement', async (t) => {
+  const { instance, time, recorder } = driver({ checksum: 'rfc5798' });
+  instance.start();
+  time.advanceTo(400);
+  instance.reconfigure({ ...instance.configuration, checksum: 'rfc9568' });
+  recorder.calls.length = 0;
+  time.advanceTo(520);
+  const sent = recorder.calls.find((c) => c.kind === 'send');
+  const expected = encode({ vrid: 51, priority: 100, maxAdvertIntervalCs: 10, addresses: [ip(VIP)] }, { family: 4, src: ip('192.0.2.1'), dst: ip('224.0.0.18'), variant: 'rfc9568' });
+  t.same(sent?.kind === 'send' ? Array.from(sent.message) : [], Array.from(expected));
+});
+
+t.test('peers are counted by checksum form; one that uses the other form is warned about', async (t) => {
+  const { instance, lines } = driver({ checksum: 'rfc9568' });
+  instance.start();
+  instance.onAdvertisement({ ...advert(200), checksumVariant: 'rfc5798' }, PEER, []);
+  instance.onAdvertisement({ ...advert(200), checksumVariant: 'rfc5798' }, PEER, []);
+  t.same(instance.counters.peerChecksums, { rfc5798: 2 });
+  const warning = lines.filter((l) => l.reason === 'checksum-mismatch');
+  t.equal(warning.length, 1, 'once, rate-limited');
+  t.equal(warning[0]?.peerChecksum, 'rfc5798');
+  t.equal(warning[0]?.ourChecksum, 'rfc9568');
+});
+
+t.test('the owner (priority 255) never moves its addresses, whatever netlink reports', async (t) => {
+  const { instance, recorder } = driver({ priority: 255, sourceAddress: VIP });
+  instance.start();
+  t.equal(instance.current.name, 'active');
+  recorder.calls.length = 0;
+  instance.onAddressChange({ ifindex: LINK.ifindex, family: 4, address: ip(VIP), prefixLength: 32, scope: 'global', secondary: false, tentative: false }, false);
+  await instance.stop();
+  t.same(recorder.calls.filter((c) => c.kind === 'add' || c.kind === 'del'), [], 'no add, no delete, also on stop');
+});
+
+t.test('a failover IP added elsewhere with another prefix length is deleted with that length', async (t) => {
+  const { instance, recorder } = driver();
+  instance.start();
+  instance.onAddressChange({ ifindex: LINK.ifindex, family: 4, address: ip(VIP), prefixLength: 24, scope: 'global', secondary: false, tentative: false }, true);
+  await new Promise((resolve) => setImmediate(resolve));
+  const deleted = recorder.calls.flatMap((c) => (c.kind === 'del' ? [c.prefixLength] : []));
+  t.same(deleted, [24], 'the kernel deletes an address only with the prefix length it has');
+});

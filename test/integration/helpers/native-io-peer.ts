@@ -61,7 +61,7 @@ transport.onPacket((packet) =>
     message: Buffer.from(packet.message).toString('hex'),
   }),
 );
-transport.onError((error) => report({ event: 'receive-error', code: error.code, operation: error.operation }));
+transport.onReceiveError((error) => report({ event: 'receive-error', code: error.code, operation: error.operation }));
 
 if (mode === 'unref') transport.unref();
 report({ event: 'ready', mode });
