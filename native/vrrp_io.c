@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,6 +501,27 @@ static napi_value sd_notify_send(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------------------------------------------------------------------------- setCloexec */
+
+/* setCloexec(fd): sets FD_CLOEXEC, so that the programs the daemon runs (track scripts, notify
+ * hooks) do not inherit the descriptor. Node opens its own descriptors close-on-exec, but not
+ * those it is handed (systemd's LISTEN_FDS) nor those other addons open (raw-socket's). */
+static napi_value set_cloexec(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setCloexec(fd: number)");
+    return NULL;
+  }
+  if (fd < 0) return throw_errno(env, EBADF, "fcntl(F_GETFD)");
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0) return throw_errno(env, errno, "fcntl(F_GETFD)");
+  if ((flags & FD_CLOEXEC) == 0 && fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return throw_errno(env, errno, "fcntl(F_SETFD)");
+  return NULL;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor vrrp6_methods[] = {METHOD("send", vrrp6_send), METHOD("close", vrrp6_close),
                                                     METHOD("ref", vrrp6_ref), METHOD("unref", vrrp6_unref)};
@@ -512,5 +534,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_value notify_fn;
   NAPI(env, napi_create_function(env, "notify", NAPI_AUTO_LENGTH, sd_notify_send, NULL, &notify_fn));
   NAPI(env, napi_set_named_property(env, exports, "notify", notify_fn));
+  napi_value cloexec_fn;
+  NAPI(env, napi_create_function(env, "setCloexec", NAPI_AUTO_LENGTH, set_cloexec, NULL, &cloexec_fn));
+  NAPI(env, napi_set_named_property(env, exports, "setCloexec", cloexec_fn));
   return exports;
 }

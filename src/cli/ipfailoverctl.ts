@@ -16,7 +16,8 @@ Commands:
   status              every instance: state, priority (effective and configured), master address,
                       since when and why, whether the role matches the group's configured master;
                       then the counters (advertisements, drops by reason, transitions, announcements)
-  watch               print transitions as they happen, until Ctrl-C
+  watch               print transitions as they happen, until Ctrl-C (exit 0) or the daemon
+                      goes away (exit 69)
   step-down NAME      hand NAME's mastership over now (priority 0) and hold it in backup
   resume NAME         lift a step-down
   reload              re-read the configuration file (as SIGHUP); an invalid file changes nothing
@@ -109,22 +110,34 @@ async function main(argv: readonly string[]): Promise<number> {
 async function watch(options: Options): Promise<number> {
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
-  const done = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve()));
-  const reply = await sendRequest(
-    options.socket,
-    { cmd: 'watch' },
-    (event) => {
-      if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-      else process.stdout.write(`${String(event.time)}  ${String(event.instance)}: ${String(event.from)} -> ${String(event.to)} (${String(event.reason)})\n`);
-    },
-    stop.signal,
-  );
+  // Settles when the connection ends after the reply: by Ctrl-C (no error) or by the daemon.
+  let closed!: (error?: ControlError) => void;
+  const ended = new Promise<ControlError | undefined>((resolve) => (closed = resolve));
+  let reply: Record<string, unknown>;
+  try {
+    reply = await sendRequest(
+      options.socket,
+      { cmd: 'watch' },
+      (event) => {
+        if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+        else process.stdout.write(`${String(event.time)}  ${String(event.instance)}: ${String(event.from)} -> ${String(event.to)} (${String(event.reason)})\n`);
+      },
+      stop.signal,
+      closed,
+    );
+  } catch (error) {
+    if (stop.signal.aborted) return EX_OK; // Ctrl-C before the daemon answered
+    throw error;
+  }
   if (reply.ok !== true) {
     process.stderr.write(`${PROGRAM}: ${String(reply.error)}\n`);
     return EX_SOFTWARE;
   }
-  await done;
-  return EX_OK;
+  const error = await ended;
+  if (error === undefined) return EX_OK;
+  // Without this the command would sit there silently, watching nothing, after a daemon restart.
+  process.stderr.write(`${PROGRAM}: ${error.code === 'EPROTO' ? error.message : 'ipfailoverd went away'}\n`);
+  return EX_UNAVAILABLE;
 }
 
 function failure(error: unknown): number {

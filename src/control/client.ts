@@ -28,38 +28,74 @@ function explain(path: string, error: NodeJS.ErrnoException): ControlError {
   }
 }
 
+/** One reply or event line: a JSON object, or undefined for anything else. */
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Sends `request`; resolves with the first reply line. With `onEvent`, keeps the connection and
- * hands every later line to it until `signal` aborts.
+ * hands every later line to it until `signal` aborts. `onClose` learns when such a connection
+ * ends after the reply: with no argument when `signal` ended it, otherwise with the reason (the
+ * daemon went away: 'EPIPE'; a line that is not a JSON object: 'EPROTO').
  */
 export function sendRequest(
   path: string,
   request: Request,
   onEvent?: (event: Record<string, unknown>) => void,
   signal?: AbortSignal,
+  onClose?: (error?: ControlError) => void,
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
     let buffer = '';
     let replied = false;
-    signal?.addEventListener('abort', () => socket.end());
+    /** Why the connection ends, once known; undefined when we end it ourselves. */
+    let ending: ControlError | undefined;
+    let endedByUs = false;
+    const endByUs = (): void => {
+      endedByUs = true;
+      // destroy, not end: a hung daemon would never answer end()'s FIN, and Ctrl-C must not wait.
+      socket.destroy();
+    };
+    signal?.addEventListener('abort', endByUs, { once: true });
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
-    socket.on('error', (error: NodeJS.ErrnoException) => reject(explain(path, error)));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // After the reply, a broken connection is the daemon going away like a closed one.
+      ending ??= replied ? new ControlError(error.code ?? 'EPIPE', `ipfailoverd went away (${path}: ${error.message})`) : explain(path, error);
+      reject(ending);
+    });
     socket.on('close', () => {
+      signal?.removeEventListener('abort', endByUs);
       if (!replied) reject(new ControlError('EPIPE', `ipfailoverd closed the connection on ${path} without a reply`));
+      else onClose?.(endedByUs ? undefined : (ending ?? new ControlError('EPIPE', `ipfailoverd went away (${path} closed)`)));
     });
     socket.on('data', (chunk: string) => {
       buffer += chunk;
       let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
+      while (!socket.destroyed && (newline = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
-        const message = JSON.parse(line) as Record<string, unknown>;
-        if (!replied) {
+        const message = parseLine(line);
+        if (message === undefined) {
+          // Not the daemon's protocol (another program on the socket, or a broken stream): a
+          // ControlError like any other failure, never an exception from this handler.
+          ending = new ControlError('EPROTO', `${path} answered something that is not a JSON object: ${JSON.stringify(line.slice(0, 80))}`);
+          reject(ending); // no effect after the reply; onClose reports it then
+          socket.destroy();
+        } else if (!replied) {
           replied = true;
           resolve(message);
-          if (onEvent === undefined) socket.end();
+          if (onEvent === undefined) {
+            endedByUs = true;
+            socket.end();
+          }
         } else {
           onEvent?.(message);
         }

@@ -8,6 +8,7 @@
 import { chmodSync, chownSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { setCloseOnExec } from '../net/native.js';
 import { MAX_REQUEST_BYTES, parseRequest, type Request } from './protocol.js';
 
 /** What the daemon answers; each returns the reply object (its `ok` is added here). */
@@ -15,6 +16,24 @@ export interface ControlHandler {
   handle(request: Exclude<Request, { cmd: 'watch' }>): Promise<Record<string, unknown>>;
   /** Streams events until the returned function is called. */
   watch(send: (event: Record<string, unknown>) => void): () => void;
+}
+
+/** A connection that is not watching and sends nothing for this long is closed. */
+export const IDLE_TIMEOUT_MS = 30_000;
+/**
+ * A watcher whose unsent events exceed this is cut off: a client that stops reading must not
+ * grow the daemon's memory. Transitions are a few hundred bytes; nobody falls this far behind.
+ */
+export const MAX_WATCH_BACKLOG_BYTES = 1024 * 1024;
+
+export interface ConnectionOptions {
+  /** Default IDLE_TIMEOUT_MS; tests shorten it. */
+  readonly idleTimeoutMs?: number;
+}
+
+export interface ListenOptions extends ConnectionOptions {
+  /** Marks systemd's listening socket close-on-exec; injectable for tests. */
+  readonly setCloseOnExec?: (fd: number) => void;
 }
 
 /** sd_listen_fds(3): the first passed descriptor is 3. */
@@ -57,12 +76,26 @@ export interface ListenResult {
   readonly warning?: string;
 }
 
-export async function listenStatusSocket(path: string, group: string, handler: ControlHandler): Promise<ListenResult> {
-  const server = createServer((socket) => serve(socket, handler));
+export async function listenStatusSocket(
+  path: string,
+  group: string,
+  handler: ControlHandler,
+  options: ListenOptions = {},
+): Promise<ListenResult> {
+  const server = createServer((socket) => serveConnection(socket, handler, options));
   const fd = passedListenFd();
   if (fd !== undefined) {
+    // A descriptor we are handed is not ours to share: without FD_CLOEXEC every track script and
+    // notify hook would inherit the listening socket (and could accept() operators' requests).
+    // Node's startup marks fds 0-15 close-on-exec already; this does not rely on that.
+    let warning: string | undefined;
+    try {
+      (options.setCloseOnExec ?? setCloseOnExec)(fd);
+    } catch (error) {
+      warning = `cannot make the systemd socket (fd ${fd}) close-on-exec, scripts and hooks may inherit it: ${error instanceof Error ? error.message : String(error)}`;
+    }
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen({ fd }, resolve));
-    return { server, origin: 'systemd socket activation' };
+    return { server, origin: 'systemd socket activation', ...(warning === undefined ? {} : { warning }) };
   }
   if (await inUse(path)) throw Object.assign(new Error(`another daemon answers on ${path}`), { code: 'EADDRINUSE' });
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
@@ -93,24 +126,51 @@ function reply(socket: Socket, body: Record<string, unknown>): void {
   if (!socket.destroyed) socket.write(`${JSON.stringify(body)}\n`);
 }
 
-function serve(socket: Socket, handler: ControlHandler): void {
+/**
+ * Serves one connection: requests a line each, answered in order of completion. Cut off: a
+ * request line longer than MAX_REQUEST_BYTES (after its error reply), a connection silent for
+ * the idle timeout unless it watches or awaits a reply, a watcher that stops reading.
+ */
+export function serveConnection(socket: Socket, handler: ControlHandler, options: ConnectionOptions = {}): void {
   let buffer = '';
   let stopWatching: (() => void) | undefined;
+  let pending = 0;
+  let refused = false;
+  const stopWatch = (): void => {
+    const stop = stopWatching;
+    stopWatching = undefined;
+    stop?.();
+  };
   socket.setEncoding('utf8');
   socket.on('error', () => undefined); // a client that vanishes is not our problem
-  socket.on('close', () => stopWatching?.());
+  socket.on('close', stopWatch);
+  // Inactivity in either direction; a watcher may legitimately hear nothing for days.
+  socket.setTimeout(options.idleTimeoutMs ?? IDLE_TIMEOUT_MS);
+  socket.on('timeout', () => {
+    // Also a refused client that does not read its error reply (the write never completes).
+    if (refused || (stopWatching === undefined && pending === 0)) socket.destroy();
+  });
   socket.on('data', (chunk: string) => {
+    if (refused) return;
     buffer += chunk;
-    if (buffer.length > MAX_REQUEST_BYTES && !buffer.includes('\n')) {
-      reply(socket, { ok: false, error: `request longer than ${MAX_REQUEST_BYTES} bytes` });
-      socket.end();
-      return;
+    // Only the new chunk can hold a newline the buffer did not have: no rescanning of the buffer.
+    if (chunk.includes('\n')) {
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (line !== '') void answer(line);
+      }
     }
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline).trim();
-      buffer = buffer.slice(newline + 1);
-      if (line !== '') void answer(line);
+    if (buffer.length > MAX_REQUEST_BYTES) {
+      // Stop buffering at once and drop the connection: end() would leave it readable, and a
+      // client that keeps sending would keep growing the buffer.
+      refused = true;
+      buffer = '';
+      stopWatch();
+      socket.pause();
+      if (socket.destroyed) return;
+      socket.write(`${JSON.stringify({ ok: false, error: `request longer than ${MAX_REQUEST_BYTES} bytes` })}\n`, () => socket.destroy());
     }
   });
 
@@ -122,15 +182,31 @@ function serve(socket: Socket, handler: ControlHandler): void {
     }
     const { request } = parsed;
     if (request.cmd === 'watch') {
-      stopWatching?.();
+      stopWatch();
       reply(socket, { ok: true, watching: true });
-      stopWatching = handler.watch((event) => reply(socket, event));
+      let cutOff = false;
+      const stop = handler.watch((event) => {
+        if (cutOff) return;
+        reply(socket, event);
+        if (socket.writableLength > MAX_WATCH_BACKLOG_BYTES) {
+          // A stuck reader: Node would buffer every later event for it without bound.
+          cutOff = true;
+          stopWatch();
+          socket.destroy();
+        }
+      });
+      // handler.watch may have sent (and cut off) before it returned.
+      if (cutOff || socket.destroyed) stop();
+      else stopWatching = stop;
       return;
     }
+    pending++;
     try {
       reply(socket, { ok: true, ...(await handler.handle(request)) });
     } catch (error) {
       reply(socket, { ok: false, error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      pending--;
     }
   }
 }

@@ -4,10 +4,13 @@
  * the received header read back so that the TTL can be checked (RFC 9568 §7.1).
  */
 
+import { readdirSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
 import { VRRP_IP_PROTOCOL } from '../protocol/checksum.js';
 import { formatIPv4 } from '../protocol/ip-address.js';
 import { buildIpv4Packet, parseIpv4Packet } from '../protocol/ipv4-packet.js';
+import { setCloseOnExec } from './native.js';
 import { NetError, type InboundPacket, type VrrpTransport } from './ports.js';
 import { VRRP_IPV4_GROUP } from './vrrp-groups.js';
 
@@ -43,10 +46,12 @@ const IP_ADD_MEMBERSHIP = 35;
 
 
 /** struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex; } */
-function ipMreqn(group: Uint8Array, ifindex: number): Buffer {
+export function ipMreqn(group: Uint8Array, ifindex: number, byteOrder: 'BE' | 'LE' = endianness()): Buffer {
   const buffer = Buffer.alloc(12);
   buffer.set(group, 0);
-  buffer.writeInt32LE(ifindex, 8); // host order: Linux on little-endian machines
+  // imr_ifindex is a plain int, in host byte order (the addresses are in network order).
+  if (byteOrder === 'BE') buffer.writeInt32BE(ifindex, 8);
+  else buffer.writeInt32LE(ifindex, 8);
   return buffer;
 }
 
@@ -61,6 +66,41 @@ function errnoCode(error: unknown): string {
   if (/temporarily unavailable/i.test(text)) return 'EAGAIN';
   if (/no buffer space/i.test(text)) return 'ENOBUFS';
   return 'EIO';
+}
+
+/**
+ * Our descriptors as "fd→target": the listing's own descriptor shows up in it and is closed
+ * right after, so its number may be reused at once; the target tells the two apart.
+ */
+function openDescriptors(): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      found.set(`${fd}→${readlinkSync(`/proc/self/fd/${fd}`)}`, fd);
+    } catch {
+      // Gone between the listing and the lookup (the listing's own descriptor).
+    }
+  }
+  return found;
+}
+
+/**
+ * raw-socket opens its socket without SOCK_CLOEXEC and does not expose it, so every health
+ * script and notify hook would inherit a raw IP socket (and could send any IPv4 packet without
+ * CAP_NET_RAW of its own). The descriptors that `open` adds are marked close-on-exec at once.
+ */
+export function withCloseOnExec<T>(open: () => T, mark: (fd: number) => void = setCloseOnExec): T {
+  const before = openDescriptors();
+  const result = open();
+  for (const [key, fd] of openDescriptors()) {
+    if (before.has(key)) continue;
+    try {
+      mark(Number(fd));
+    } catch {
+      // The listing's own descriptor, already closed again: nothing to mark.
+    }
+  }
+  return result;
 }
 
 export interface Ipv4TransportOptions {
@@ -78,7 +118,7 @@ export class Ipv4VrrpTransport implements VrrpTransport {
   constructor(private readonly options: Ipv4TransportOptions) {
     const operation = `open IPv4 VRRP socket on ${options.ifname}`;
     try {
-      this.socket = raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4 });
+      this.socket = withCloseOnExec(() => raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4 }));
     } catch (error) {
       throw new NetError(errnoCode(error), operation, { cause: error });
     }
@@ -100,7 +140,8 @@ export class Ipv4VrrpTransport implements VrrpTransport {
       throw new NetError(errnoCode(error), operation, { cause: error });
     }
     this.socket.on('message', (buffer) => this.receive(buffer));
-    this.socket.on('error', () => undefined);
+    // raw-socket closes the socket after a receive error: nothing is heard from then on.
+    this.socket.on('error', (error) => this.receiveErrorListener?.(new NetError(errnoCode(error), `receive on ${options.ifname}`, { cause: error }), true));
   }
 
   private receive(buffer: Buffer): void {
@@ -139,6 +180,11 @@ export class Ipv4VrrpTransport implements VrrpTransport {
   }
 
   private sendErrorListener: ((error: NetError) => void) | null = null;
+  private receiveErrorListener: ((error: NetError, fatal: boolean) => void) | null = null;
+
+  onReceiveError(listener: (error: NetError, fatal: boolean) => void): void {
+    this.receiveErrorListener = listener;
+  }
 
   onSendError(listener: (error: NetError) => void): void {
     this.sendErrorListener = listener;

@@ -45,6 +45,7 @@ interface NativeBinding {
   ) => NativeVrrp6Socket;
   PacketSocket: new (ifindex: number) => NativePacketSocket;
   notify(socketPath: string, message: string): void;
+  setCloexec(fd: number): void;
 }
 
 /** From dist/src/net/native.js: the repository root is three levels up. */
@@ -91,6 +92,19 @@ export function sendNotify(socketPath: string, message: string): void {
   attempt(
     () => `notify systemd at ${socketPath}`,
     () => loadBinding().notify(socketPath, message),
+  );
+}
+
+/**
+ * Marks `fd` close-on-exec, so that track scripts and notify hooks do not inherit it. Node opens
+ * its own descriptors that way, but not the ones other native code opens (raw-socket) or the
+ * ones it is handed (systemd's LISTEN_FDS: Node's startup happens to cover fds 0-15 only).
+ * Throws NetError: EBADF for a descriptor that is not open.
+ */
+export function setCloseOnExec(fd: number): void {
+  attempt(
+    () => `set close-on-exec on fd ${fd}`,
+    () => loadBinding().setCloexec(fd),
   );
 }
 

@@ -4,10 +4,16 @@
  *
  * Why one at a time: the kernel runs a single dump per socket (a second one gets EBUSY) and the
  * package groups multipart replies for one sequence number at a time.
+ *
+ * When nothing is in flight a request is sent before request() returns: the daemon adds the
+ * virtual addresses and then sends its advertisement in the same turn of the event loop, and the
+ * address must reach the kernel first. Address changes waiting for their turn go ahead of waiting
+ * dumps (never of the one in flight): a takeover must not wait behind a resync of every address.
  */
 
 import { getSystemErrorName } from 'node:util';
-import { createNetlink, Flags, MessageType, parseError, Protocol, type NetlinkMessage, type NetlinkSocket } from 'netlink';
+import { createNetlink, Flags, FlagsGet, MessageType, parseError, Protocol, type NetlinkMessage, type NetlinkSocket } from 'netlink';
+import { RTM_DELADDR, RTM_NEWADDR } from './netlink-parse.js';
 import { NetError } from './ports.js';
 
 /** The kernel answers rtnetlink requests at once; silence this long means the socket is stuck. */
@@ -31,15 +37,32 @@ export function toNetError(error: unknown, operation: string): NetError {
   return new NetError(typeof code === 'string' ? code : 'EIO', operation, { cause: error });
 }
 
+/** What RtnlRequester uses of the package's socket. */
+export type RequestSocket = Pick<NetlinkSocket, 'request' | 'on' | 'close'>;
+
+/** A request waiting for the one in flight to finish. */
+interface Waiting {
+  /** Address changes go ahead of waiting dumps. */
+  readonly dump: boolean;
+  start(): void;
+}
+
 export class RtnlRequester {
-  private tail: Promise<unknown> = Promise.resolve();
+  /** A request is between its send and its settlement; the others wait in `waiting`. */
+  private busy = false;
+  private readonly waiting: Waiting[] = [];
   /** Cancels of the request awaiting its reply, so that close() settles it. */
   private readonly inFlight = new Set<() => void>();
   private closed = false;
 
-  private constructor(private readonly socket: NetlinkSocket) {
+  private constructor(private readonly socket: RequestSocket) {
     // Unhandled 'error' events would crash the process; replies that fail surface per request.
     socket.on('error', () => undefined);
+  }
+
+  /** Over a socket opened elsewhere (tests pass a fake); closed by close(). */
+  static over(socket: RequestSocket): RtnlRequester {
+    return new RtnlRequester(socket);
   }
 
   static open(): RtnlRequester {
@@ -56,10 +79,40 @@ export class RtnlRequester {
    * acknowledgement left out. A kernel error rejects with a NetError named after its errno.
    */
   request(type: number, flags: number, payload: Uint8Array[], operation: string): Promise<NetlinkMessage[]> {
-    const run = (): Promise<NetlinkMessage[]> => this.exchangeWithRetry(type, flags, payload, operation);
-    const result = this.tail.then(run, run);
-    this.tail = result.catch(() => undefined);
-    return result;
+    return new Promise((resolve, reject) => {
+      const start = (): void => {
+        this.busy = true;
+        // exchange() hands the message to the socket synchronously (the package sends at once
+        // when its own queue is empty). The next request starts before this one's caller
+        // resumes, so that a caller's follow-up request finds the socket idle or queues behind.
+        this.exchangeWithRetry(type, flags, payload, operation).then(
+          (messages) => {
+            this.startNext();
+            resolve(messages);
+          },
+          (error: unknown) => {
+            this.startNext();
+            reject(error);
+          },
+        );
+      };
+      if (!this.busy) {
+        start();
+        return;
+      }
+      const urgent = type === RTM_NEWADDR || type === RTM_DELADDR;
+      const waiting: Waiting = { dump: (flags & FlagsGet.DUMP) === FlagsGet.DUMP, start };
+      // Before the first waiting dump; address changes stay in their own order, since none is
+      // ever left behind a dump.
+      const firstDump = urgent ? this.waiting.findIndex((other) => other.dump) : -1;
+      if (firstDump < 0) this.waiting.push(waiting);
+      else this.waiting.splice(firstDump, 0, waiting);
+    });
+  }
+
+  private startNext(): void {
+    this.busy = false;
+    this.waiting.shift()?.start();
   }
 
   close(): void {

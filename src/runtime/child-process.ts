@@ -12,6 +12,8 @@
  *   leaves a background process behind (`daemon &` in a notify hook) must not hold up the next
  *   hook. Output still in flight at exit gets EXIT_DRAIN_MS to arrive; lines that come later
  *   are still passed to `onLine`.
+ * - The environment never carries what systemd meant for the daemon alone (NOTIFY_SOCKET,
+ *   WATCHDOG_*, LISTEN_*, JOURNAL_STREAM): see DAEMON_ONLY_ENVIRONMENT.
  * - The watchdogs are host timers (clock.ts), not Scheduler deadlines: they belong to one child
  *   process, and callers (notify hooks) need not own a Scheduler.
  */
@@ -29,7 +31,7 @@ export type OutputStream = 'stdout' | 'stderr';
 export interface ProcessOptions {
   /** Killed (SIGKILL, whole process group) after this long. */
   readonly timeoutMs: number;
-  /** The environment; default: the daemon's own. */
+  /** The environment; default: the daemon's own. Either way without DAEMON_ONLY_ENVIRONMENT. */
   readonly env?: NodeJS.ProcessEnv;
   /** Kills the program (SIGKILL, whole process group), e.g. when the daemon stops. */
   readonly signal?: AbortSignal;
@@ -65,6 +67,30 @@ export function describeOutcome(outcome: ProcessOutcome): string {
   }
 }
 
+/**
+ * Variables systemd sets for the daemon alone, removed from every child's environment. With
+ * NOTIFY_SOCKET a script could tell systemd READY=1 or STOPPING=1 in the daemon's name, and with
+ * WATCHDOG_* keep a hung daemon's watchdog quiet; LISTEN_* describe descriptors the child does
+ * not have. JOURNAL_STREAM names the journal stream of the daemon's stdout: the child's stdout is
+ * a pipe to us, and a program that believed the variable would log as if it wrote to the journal.
+ * INVOCATION_ID stays: it names the service run, which is what a script logs it for.
+ */
+export const DAEMON_ONLY_ENVIRONMENT: readonly string[] = [
+  'NOTIFY_SOCKET',
+  'WATCHDOG_USEC',
+  'WATCHDOG_PID',
+  'LISTEN_FDS',
+  'LISTEN_PID',
+  'LISTEN_FDNAMES',
+  'JOURNAL_STREAM',
+];
+
+function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const name of DAEMON_ONLY_ENVIRONMENT) delete copy[name];
+  return copy;
+}
+
 /** The signature of runProcess, for callers that take it as an injectable dependency. */
 export type RunProcess = (argv: readonly string[], options: ProcessOptions) => Promise<ProcessOutcome>;
 
@@ -84,7 +110,7 @@ export const runProcess: RunProcess = (argv, options) =>
       child = spawn(file, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
-        env: options.env ?? process.env,
+        env: childEnvironment(options.env ?? process.env),
         windowsHide: true,
       });
     } catch (error) {

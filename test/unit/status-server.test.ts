@@ -1,0 +1,213 @@
+// The status socket server against real Unix-socket clients: a flood, a silent client and a
+// watcher that stops reading are each cut off, and well-behaved clients are not. The handler is
+// a fake; the socket lives in a temporary directory.
+import { createConnection, type Server, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { MAX_REQUEST_BYTES } from '../../src/control/protocol.js';
+import { IDLE_TIMEOUT_MS, listenStatusSocket, MAX_WATCH_BACKLOG_BYTES, type ControlHandler } from '../../src/control/status-server.js';
+
+/** A handler whose watchers the test can drive: `send` reaches every current watcher. */
+function fakeHandler() {
+  const watchers = new Set<(event: Record<string, unknown>) => void>();
+  let stops = 0;
+  const handler: ControlHandler = {
+    handle: async (request) => ({ echo: request.cmd }),
+    watch(send) {
+      watchers.add(send);
+      return () => {
+        stops++;
+        watchers.delete(send);
+      };
+    },
+  };
+  return {
+    handler,
+    send: (event: Record<string, unknown>) => [...watchers].forEach((send) => send(event)),
+    watching: () => watchers.size,
+    stops: () => stops,
+  };
+}
+
+/** A client that records reply lines and when the connection went away. */
+interface TestClient {
+  readonly socket: Socket;
+  readonly lines: string[];
+  /** Resolves when the connection is closed, with how long after connecting. */
+  readonly closed: Promise<number>;
+  nextLine(): Promise<string>;
+}
+
+function connect(path: string, options: { allowHalfOpen?: boolean } = {}): Promise<TestClient> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ path, allowHalfOpen: options.allowHalfOpen ?? false });
+    const lines: string[] = [];
+    const waiting: Array<(line: string) => void> = [];
+    let buffer = '';
+    let connectedAt = 0;
+    const closed = new Promise<number>((resolveClosed) => socket.once('close', () => resolveClosed(performance.now() - connectedAt)));
+    socket.setEncoding('utf8');
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        const waiter = waiting.shift();
+        if (waiter === undefined) lines.push(line);
+        else waiter(line);
+      }
+    });
+    socket.once('connect', () => {
+      connectedAt = performance.now();
+      resolve({
+        socket,
+        lines,
+        closed,
+        nextLine: () => {
+          const line = lines.shift();
+          return line !== undefined ? Promise.resolve(line) : new Promise((resolveLine) => waiting.push(resolveLine));
+        },
+      });
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Rejects when `promise` takes longer than `ms`: a test fails instead of hanging. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function start(t: Test, options: Parameters<typeof listenStatusSocket>[3] = {}) {
+  // Not t.testdir(): its long name would not fit in a socket address (108 bytes).
+  const dir = mkdtempSync(join(tmpdir(), 'ipfd-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'status.sock');
+  const fake = fakeHandler();
+  const { server } = await listenStatusSocket(path, 'no-such-group-here', fake.handler, options);
+  const accepted: Socket[] = [];
+  server.on('connection', (socket: Socket) => accepted.push(socket));
+  t.teardown(() => closeServer(server, accepted));
+  return { path, fake, accepted };
+}
+
+function closeServer(server: Server, sockets: Socket[]): Promise<void> {
+  sockets.forEach((socket) => socket.destroy());
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+t.test('a request answered, and the connection kept for the next one', async (t) => {
+  const { path } = await start(t);
+  const client = await connect(path);
+  client.socket.write('{"cmd":"status"}\n{"cmd":"reload"}\n');
+  t.same(JSON.parse(await client.nextLine()), { ok: true, echo: 'status' });
+  t.same(JSON.parse(await client.nextLine()), { ok: true, echo: 'reload' });
+  client.socket.destroy();
+});
+
+t.test('an oversized request: the error reply, then the connection is destroyed at once', async (t) => {
+  const { path, accepted } = await start(t);
+  // Half-open allowed: a client that keeps its side open (and could keep sending) must not
+  // keep the server reading and buffering.
+  const client = await connect(path, { allowHalfOpen: true });
+  const ended = new Promise<void>((resolve) => client.socket.once('end', resolve));
+  client.socket.write('x'.repeat(MAX_REQUEST_BYTES + 1));
+  const reply = JSON.parse(await within(client.nextLine(), 2000, 'error reply')) as Record<string, unknown>;
+  t.equal(reply.ok, false);
+  t.match(String(reply.error), /longer than/);
+  await within(ended, 2000, 'the server closed its side');
+  await sleep(50);
+  const serverSide = accepted[0];
+  t.ok(serverSide?.destroyed, 'the server side is destroyed, not half-closed and still reading');
+  client.socket.write('x'.repeat(65536));
+  await sleep(50);
+  const read = serverSide?.bytesRead ?? 0;
+  t.ok(read <= MAX_REQUEST_BYTES + 65536, `read no more than the limit and one chunk (${read} bytes)`);
+  client.socket.destroy();
+});
+
+t.test('an oversized tail after a complete line is refused too', async (t) => {
+  const { path } = await start(t);
+  const client = await connect(path);
+  client.socket.write(`{"cmd":"status"}\n${'y'.repeat(MAX_REQUEST_BYTES + 10)}`);
+  await within(client.closed, 2000, 'connection closed');
+  // The status reply may or may not make it before the connection goes: it is cut off.
+  t.ok(
+    client.lines.some((line) => /longer than/.test(String((JSON.parse(line) as { error?: unknown }).error))),
+    'the error reply arrived',
+  );
+});
+
+t.test('a client that sends nothing is cut off after the idle timeout', async (t) => {
+  const { path } = await start(t, { idleTimeoutMs: 150 });
+  const silent = await connect(path);
+  const elapsed = await within(silent.closed, 3000, 'silent client cut off');
+  t.ok(elapsed >= 100, `closed after ${elapsed.toFixed(0)} ms`);
+  // A request that never gets its newline is silence too.
+  const partial = await connect(path);
+  partial.socket.write('{"cmd":"sta');
+  await within(partial.closed, 3000, 'half a request cut off');
+});
+
+t.test('a client that keeps talking is not cut off', async (t) => {
+  const { path } = await start(t, { idleTimeoutMs: 200 });
+  const client = await connect(path);
+  let closed = false;
+  void client.closed.then(() => (closed = true));
+  for (let i = 0; i < 5; i++) {
+    await sleep(100);
+    client.socket.write('{"cmd":"status"}\n');
+    await client.nextLine();
+  }
+  t.notOk(closed, 'still open after 500 ms of requests 100 ms apart');
+  client.socket.destroy();
+  t.equal(IDLE_TIMEOUT_MS, 30_000, 'the default');
+});
+
+t.test('a watcher is never idle: it stays open with nothing to say', async (t) => {
+  const { path, fake } = await start(t, { idleTimeoutMs: 100 });
+  const watcher = await connect(path);
+  let closed = false;
+  void watcher.closed.then(() => (closed = true));
+  watcher.socket.write('{"cmd":"watch"}\n');
+  t.same(JSON.parse(await watcher.nextLine()), { ok: true, watching: true });
+  await sleep(400);
+  t.notOk(closed, 'open after four idle timeouts');
+  fake.send({ event: 'transition' });
+  t.same(JSON.parse(await watcher.nextLine()), { event: 'transition' });
+  watcher.socket.destroy();
+  await sleep(50);
+  t.equal(fake.watching(), 0, 'stopped watching when the client left');
+});
+
+t.test('a watcher that stops reading is cut off past the backlog limit, and stops being fed', async (t) => {
+  const { path, fake } = await start(t);
+  const watcher = await connect(path);
+  watcher.socket.write('{"cmd":"watch"}\n');
+  t.same(JSON.parse(await watcher.nextLine()), { ok: true, watching: true });
+  watcher.socket.pause(); // a stuck reader: the kernel buffers fill, then the server's
+  const event = { filler: 'z'.repeat(64 * 1024) };
+  let sent = 0;
+  // Four times the limit, unless the server gives up on the watcher first.
+  while (fake.watching() === 1 && sent < (4 * MAX_WATCH_BACKLOG_BYTES) / (64 * 1024)) {
+    fake.send(event);
+    sent++;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  t.equal(fake.watching(), 0, `no longer watching after ${sent} events of 64 KiB`);
+  t.equal(fake.stops(), 1, 'the watch stopped exactly once');
+  t.ok(sent * 64 * 1024 < 4 * MAX_WATCH_BACKLOG_BYTES, 'cut off before four times the limit');
+  watcher.socket.resume();
+  await within(watcher.closed, 2000, 'watcher connection closed');
+  t.equal(MAX_WATCH_BACKLOG_BYTES, 1024 * 1024);
+});
