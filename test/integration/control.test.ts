@@ -11,14 +11,18 @@ import { holders, waitFor } from './helpers/topology.js';
 
 const VIP = '203.0.113.10';
 
-/** Raw protocol: send lines, collect reply lines. */
-function converse(socket: string, payload: string, replies: number): Promise<string[]> {
+/** Raw protocol: send lines, collect reply lines (and how the connection ended). */
+function converse(socket: string, payload: string, replies: number): Promise<string[] & { reset?: boolean }> {
   return new Promise((resolve, reject) => {
-    const lines: string[] = [];
+    const lines: string[] & { reset?: boolean } = [];
     let buffer = '';
     const connection = createConnection(socket, () => connection.write(payload));
     connection.setEncoding('utf8');
-    connection.on('error', reject);
+    connection.on('error', (error: NodeJS.ErrnoException) => {
+      // The server cuts off a client it refuses; unread data makes that a reset.
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') lines.reset = true;
+      else reject(error);
+    });
     connection.on('close', () => resolve(lines));
     connection.on('data', (chunk: string) => {
       buffer += chunk;
@@ -94,7 +98,7 @@ if (requireRoot(t)) {
     t.match(parsed[1]?.error, /unknown cmd "explode"/);
     t.equal(parsed[4]?.ok, true, 'the same connection still answers');
     const flood = await converse(daemon.statusSocket, 'x'.repeat(100_000), 1);
-    t.match(flood[0], /longer than/, 'an endless line is refused and the connection closed');
+    t.ok(flood.reset === true || /longer than/.test(flood[0] ?? ''), 'an endless line is refused and the connection cut off');
     t.equal((await ctl(daemon.statusSocket, ['status'])).status, 0, 'the daemon is fine');
     t.equal(daemon.state(), 'MASTER');
   });
