@@ -5,7 +5,7 @@ import { chmodSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { spawn } from 'node:child_process';
 import { Cluster, webInstance } from './helpers/cluster.js';
-import { CTL, ctl } from './helpers/ctl.js';
+import { CTL, ctl, statusSocketReady } from './helpers/ctl.js';
 import { requireRoot } from './helpers/root.js';
 import { holders, waitFor } from './helpers/topology.js';
 
@@ -44,7 +44,7 @@ if (requireRoot(t)) {
     const two = cluster.start(2, [webInstance({ priority: 100, groupMasterAddress: cluster.member(1).ipv4 })]);
     await one.waitState('MASTER', 4000);
     await two.waitState('BACKUP', 2000);
-    await waitFor('status socket', async () => ((await ctl(one.statusSocket, ['status'])).status === 0 ? true : undefined), 3000);
+    await statusSocketReady(one.statusSocket);
 
     const table = await ctl(one.statusSocket, ['status']);
     t.match(table.stdout, /^INSTANCE\s+IFACE\s+VRID\s+STATE/m);
@@ -91,7 +91,7 @@ if (requireRoot(t)) {
     t.teardown(() => cluster.destroy());
     const daemon = cluster.start(1, [webInstance()]);
     await daemon.waitState('MASTER', 4000);
-    await waitFor('status socket', async () => ((await ctl(daemon.statusSocket, ['status'])).status === 0 ? true : undefined), 3000);
+    await statusSocketReady(daemon.statusSocket);
     const replies = await converse(daemon.statusSocket, 'hello\n{"cmd":"explode"}\n[]\n{"cmd":"resume"}\n{"cmd":"status"}\n', 5);
     const parsed = replies.map((line) => JSON.parse(line) as { ok: boolean; error?: string });
     t.same(parsed.slice(0, 4).map((r) => r.ok), [false, false, false, false]);
@@ -109,7 +109,7 @@ if (requireRoot(t)) {
     // nogroup (65534) stands in for the operators' group; its member nobody may connect.
     const daemon = cluster.start(1, [webInstance()], { statusSocketGroup: 'nogroup' });
     await daemon.waitState('MASTER', 4000);
-    await waitFor('status socket', async () => ((await ctl(daemon.statusSocket, ['status'])).status === 0 ? true : undefined), 3000);
+    await statusSocketReady(daemon.statusSocket);
     chmodSync(cluster.directory, 0o755); // the test's own folder; /run/ipfailoverd is 0755
     const member = await ctl(daemon.statusSocket, ['status'], { uid: 65534, gid: 65534 });
     t.equal(member.status, 0, 'a member of the group gets the status');

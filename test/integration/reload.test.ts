@@ -4,7 +4,7 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { Capture } from './helpers/capture.js';
 import { Cluster, webInstance } from './helpers/cluster.js';
-import { ctl } from './helpers/ctl.js';
+import { ctl, statusSocketReady } from './helpers/ctl.js';
 import { requireRoot } from './helpers/root.js';
 import { holders, inNs, waitFor } from './helpers/topology.js';
 
@@ -42,7 +42,7 @@ if (requireRoot(t)) {
     await one.waitState('MASTER', 4000);
     await one.waitState('MASTER', 4000, { instance: 'db' });
     await waitFor('db held', async () => ((await holders(cluster.members, '203.0.113.20')).join() === '1' ? true : undefined), 2000);
-    await waitFor('status socket', async () => ((await ctl(one.statusSocket, ['status'])).status === 0 ? true : undefined), 3000);
+    await statusSocketReady(one.statusSocket);
     // web drops below member 2; db goes away; mail arrives.
     cluster.writeConfig(1, [webInstance({ priority: 50 }), webInstance({ name: 'mail', vrid: 53, virtualAddresses: ['203.0.113.30/32'] })]);
     const mark = one.lines.length;
@@ -64,7 +64,7 @@ if (requireRoot(t)) {
     t.teardown(() => cluster.destroy());
     const one = cluster.start(1, [webInstance()]);
     await one.waitState('MASTER', 4000);
-    await waitFor('status socket', async () => ((await ctl(one.statusSocket, ['status'])).status === 0 ? true : undefined), 3000);
+    await statusSocketReady(one.statusSocket);
     writeFileSync(one.configFile, JSON.stringify({ instances: [{ name: 'web', interface: 'eth0', vrid: 999, virtualAddresses: ['203.0.113.10/32'] }] }));
     const mark = one.lines.length;
     const reloaded = await ctl(one.statusSocket, ['reload']);
@@ -89,7 +89,7 @@ if (requireRoot(t)) {
     const track = { scripts: [{ name: 'ok', command: ['/bin/true'], intervalMs: 200, timeoutMs: 100 }] };
     const one = cluster.start(1, [webInstance({ priority: 150, track })]);
     await one.waitState('MASTER', 5000);
-    await waitFor('status socket', async () => ((await ctl(one.statusSocket, ['status'])).status === 0 ? true : undefined), 3000);
+    await statusSocketReady(one.statusSocket);
     cluster.writeConfig(1, [webInstance({ priority: 140, track })]);
     const mark = one.lines.length;
     t.equal((await ctl(one.statusSocket, ['reload'])).status, 0);
@@ -104,7 +104,7 @@ if (requireRoot(t)) {
     t.teardown(() => cluster.destroy());
     const one = cluster.start(1, [webInstance()]);
     await one.waitState('MASTER', 4000);
-    await waitFor('status socket', async () => ((await ctl(one.statusSocket, ['status'])).status === 0 ? true : undefined), 3000);
+    await statusSocketReady(one.statusSocket);
     cluster.writeConfig(1, [webInstance(), db({ interface: 'late0' })]);
     const first = await ctl(one.statusSocket, ['reload']);
     t.match(first.stdout, /add: db/);

@@ -23,3 +23,12 @@ export function ctl(socket: string, args: readonly string[], as?: { uid: number;
     child.on('exit', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** Waits until the daemon answers on its status socket (it opens it after starting instances). */
+export async function statusSocketReady(socket: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await ctl(socket, ['status'])).status !== 0) {
+    if (Date.now() > deadline) throw new Error(`no answer on ${socket} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
