@@ -103,6 +103,12 @@ class NetlinkAddressPort implements AddressPort {
     }
   }
 
+  rehearse(): void {
+    // Documentation addresses, built into messages that are thrown away.
+    addressRequest(1, 4, new Uint8Array([192, 0, 2, 1]), 32, false, 'rehearsal');
+    addressRequest(1, 6, new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), 128, true, 'rehearsal');
+  }
+
   async deleteAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
     const operation = `delete ${describe(address, prefixLength)} from ifindex ${ifindex}`;
     try {

@@ -19,6 +19,14 @@ export interface TimerHost {
 
 export const monotonicClock: Clock = { now: () => performance.now() };
 
+/**
+ * A monotonic time as wall-clock milliseconds (µs resolution), for logs that are compared with
+ * packet captures: tcpdump stamps frames with the same wall clock.
+ */
+export function wallClockMs(monotonicMs: number): number {
+  return performance.timeOrigin + monotonicMs;
+}
+
 export const nodeTimerHost: TimerHost = {
   after(ms, callback) {
     const handle = setTimeout(callback, ms);

@@ -18,6 +18,9 @@ import { planReload, type ReloadPlan } from './reload-plan.js';
 import type { Scheduler } from './scheduler.js';
 import { chooseSource } from './source-address.js';
 import { StartupError } from './startup-error.js';
+import { rehearseTakeover, WARM_EVERY_MS } from './warm-up.js';
+
+const WARM_KEY = 'daemon/warm-up';
 
 /** Health tracking of one instance (track interfaces, scripts, files). */
 export interface Tracking {
@@ -117,7 +120,21 @@ export class Daemon {
       await daemon.stop();
       throw error;
     }
+    daemon.keepTakeoverWarm(ports.scheduler.now());
     return daemon;
+  }
+
+  /** A rehearsal per address family now and every WARM_EVERY_MS (see warm-up.ts). */
+  private keepTakeoverWarm(now: number): void {
+    const seen = new Set<number>();
+    for (const { driver } of this.instances.values()) {
+      const config = driver.configuration;
+      if (seen.has(config.family)) continue;
+      seen.add(config.family);
+      rehearseTakeover(config, driver.link).catch((error: unknown) => this.ports.log.debug({ err: String(error) }, 'takeover rehearsal failed'));
+    }
+    this.ports.addresses.rehearse?.();
+    this.ports.scheduler.schedule(WARM_KEY, now + WARM_EVERY_MS, (at) => this.keepTakeoverWarm(at));
   }
 
   /** Resolves the link and source, cleans stale addresses, wires tracking and hooks, starts. */
@@ -339,6 +356,7 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.unwatch?.();
+      this.ports.scheduler.cancel(WARM_KEY);
       const all = [...this.instances.values()];
       for (const managed of all) managed.tracking?.stop();
       await Promise.all(all.map((managed) => managed.driver.stop()));

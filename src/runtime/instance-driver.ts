@@ -18,6 +18,7 @@ import { OWNER_PRIORITY, type CheckNote, type ReceivingInstance, type RejectReas
 import { activeDownIntervalMs, msToIntervalCs } from '../protocol/timers.js';
 import type { AddressEntry, AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
 import { Announcer } from './announcer.js';
+import { wallClockMs } from './clock.js';
 import { effectivePriority, HEALTHY, type HealthState } from './tracking/health-state.js';
 import { bump, newCounters, type InstanceCounters } from './counters.js';
 import { STATE_LABEL, type Logger } from './logger.js';
@@ -203,6 +204,10 @@ export class InstanceDriver {
     return this.setup.link.ifindex;
   }
 
+  get link(): LinkInfo {
+    return this.setup.link;
+  }
+
   get current(): InstanceState {
     return this.state;
   }
@@ -311,7 +316,7 @@ export class InstanceDriver {
         this.counters.transitions++;
         if (action.from === 'active') this.announcer.stop();
         afterwards.push(() => {
-          this.logTransition(action.from, action.to, action.reason);
+          this.logTransition(action.from, action.to, action.reason, now);
           if (action.to === 'active') this.checkFirstMastership(now);
           for (const listener of this.transitionListeners) {
             listener({ instance: this.name, from: action.from, to: action.to, reason: action.reason, at: now });
@@ -417,10 +422,12 @@ export class InstanceDriver {
   }
 
   /** One line per transition, with whether the role now matches the failover group's plan. */
-  private logTransition(from: StateName, to: StateName, reason: string): void {
+  private logTransition(from: StateName, to: StateName, reason: string, decidedAt: number): void {
     const role = groupRole(this.params.groupMaster, to);
     this.log.info(
       {
+        // When the decision was taken (the timer or packet), not when this line was written.
+        decidedAtMs: Math.round(wallClockMs(decidedAt) * 1000) / 1000,
         from: STATE_LABEL[from],
         to: STATE_LABEL[to],
         state: STATE_LABEL[to],

@@ -47,6 +47,8 @@ const KINDS: readonly StopKind[] = ['SIGKILL', 'graceful'];
 interface Packet {
   /** ms since the first frame captured (from tcpdump's nanosecond timestamps). */
   readonly t: number;
+  /** Wall-clock ms (µs resolution), to compare with the daemon's decidedAtMs. */
+  readonly wallMs: number;
   readonly srcMac: string;
   readonly kind: 'vrrp' | 'arp';
   readonly srcIp?: string;
@@ -77,14 +79,15 @@ class WireCapture extends NsProcess {
       const ns = BigInt(head[1] as string) * 1_000_000_000n + BigInt(head[2] as string);
       this.base ??= ns;
       const t = Number(ns - this.base) / 1e6;
+      const wallMs = Number(ns / 1000n) / 1000;
       const rest = head[5] as string;
       if (head[4] === 'ARP') {
-        this.packets.push({ t, srcMac: head[3] as string, kind: 'arp', text: rest });
+        this.packets.push({ t, wallMs, srcMac: head[3] as string, kind: 'arp', text: rest });
         continue;
       }
       const vrrp = /^(\S+) > \S+: VRRPv3, Advertisement, vrid (\d+), prio (\d+)/.exec(rest);
       if (vrrp === null) continue;
-      this.packets.push({ t, srcMac: head[3] as string, kind: 'vrrp', srcIp: vrrp[1] as string, vrid: Number(vrrp[2]), prio: Number(vrrp[3]), text: rest });
+      this.packets.push({ t, wallMs, srcMac: head[3] as string, kind: 'vrrp', srcIp: vrrp[1] as string, vrid: Number(vrrp[2]), prio: Number(vrrp[3]), text: rest });
     }
     return this.packets;
   }
@@ -106,6 +109,8 @@ interface Run {
   readonly overhead: number;
   /** First gratuitous ARP from the new master − its first advertisement (ms). */
   readonly arpDelta: number | null;
+  /** First gratuitous ARP on the wire − the decision (timer fired or packet handled). */
+  readonly decisionToArp: number | null;
   readonly note: string;
 }
 
@@ -163,7 +168,8 @@ async function runScenario(cluster: Cluster, capture: WireCapture, scenario: Sce
       const mark = capture.update().length;
       const oldDaemon = cluster.daemon(master);
       oldDaemon.kill(kind === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM');
-      await takerDaemon.waitState('MASTER', downMs + 5000, { from: fromLine });
+      const decision = await takerDaemon.waitState('MASTER', downMs + 5000, { from: fromLine });
+      const decidedAtMs = Number(decision.decidedAtMs);
       await oldDaemon.exited;
       const isFrom = (p: Packet, ip: string) => p.kind === 'vrrp' && p.vrid === vrid && p.srcIp === ip;
       const firstNewIndex = await capture.until(
@@ -199,7 +205,13 @@ async function runScenario(cluster: Cluster, capture: WireCapture, scenario: Sce
       const limit = kind === 'SIGKILL' ? downMs : skewMs;
       const takeover = firstNew.t - lastOld.t;
       if (cluster.daemon(3).lines.slice(bystanderLines).some((line) => line.to === 'MASTER')) notes.push('m3 became master');
-      runs.push({ takeover, overhead: takeover - limit, arpDelta: arp === undefined ? null : arp.t - firstNew.t, note: notes.join('; ') });
+      runs.push({
+        takeover,
+        overhead: takeover - limit,
+        arpDelta: arp === undefined ? null : arp.t - firstNew.t,
+        decisionToArp: arp === undefined ? null : arp.wallMs - decidedAtMs,
+        note: notes.join('; '),
+      });
 
       // The stopped one comes back as a Backup; the roles swap for the next run.
       await follow(cluster.start(master, config(priority), extra));
@@ -231,8 +243,9 @@ async function main(): Promise<void> {
     console.log(`takeover: node ${process.version}, 3 members (m1, m2 at the priority under test, m3 lower), tcpdump on the client, ms`);
     console.log(`load average before: ${load0.map((l) => l.toFixed(2)).join(' ')}`);
     console.log('overhead = takeover − limit; ARP−adv = first gratuitous ARP − first advertisement of the new master (both on the wire)');
+    console.log("dec→ARP = first gratuitous ARP on the wire − the new master's decision (its timer or packet, logged as decidedAtMs; same wall clock)");
     console.log('');
-    const rows: string[][] = [['interval', 'prio', 'stop', 'limit', 'n', 'takeover min / med / max', 'overhead min / med / max', 'ARP−adv min / med / max', 'ARP>1ms']];
+    const rows: string[][] = [['interval', 'prio', 'stop', 'limit', 'n', 'takeover min / med / max', 'overhead min / med / max', 'ARP−adv min / med / max', 'dec→ARP min / med / max', 'dec→ARP>1ms']];
     const perRun: string[] = [];
     let vrid = 51;
     for (const scenario of SCENARIOS) {
@@ -241,6 +254,7 @@ async function main(): Promise<void> {
         const cs = scenario.intervalMs / 10;
         const limit = kind === 'SIGKILL' ? activeDownIntervalMs(scenario.priority, cs) : skewTimeMs(scenario.priority, cs);
         const arps = runs.map((r) => r.arpDelta).filter((d): d is number => d !== null);
+        const decisions = runs.map((r) => r.decisionToArp).filter((d): d is number => d !== null);
         rows.push([
           `${scenario.intervalMs} ms`,
           String(scenario.priority),
@@ -250,11 +264,13 @@ async function main(): Promise<void> {
           triple(runs.map((r) => r.takeover)),
           triple(runs.map((r) => r.overhead)),
           triple(arps),
-          `${arps.filter((d) => d > 1).length}/${runs.length}${arps.length < runs.length ? ` (${runs.length - arps.length} none)` : ''}`,
+          triple(decisions),
+          `${decisions.filter((d) => d > 1).length}/${runs.length}${decisions.length < runs.length ? ` (${runs.length - decisions.length} none)` : ''}`,
         ]);
         const label = `${scenario.intervalMs} ms prio ${scenario.priority} ${kind}`.padEnd(28);
         perRun.push(`${label} overhead: ${runs.map((r) => `${r.overhead >= 0 ? '+' : ''}${r.overhead.toFixed(3)}`).join(' ')}`);
         perRun.push(`${' '.repeat(28)} ARP−adv:  ${runs.map((r) => (r.arpDelta === null ? 'none' : `${r.arpDelta >= 0 ? '+' : ''}${r.arpDelta.toFixed(3)}`)).join(' ')}`);
+        perRun.push(`${' '.repeat(28)} dec→ARP:  ${runs.map((r) => (r.decisionToArp === null ? 'none' : r.decisionToArp.toFixed(3))).join(' ')}`);
         for (const [i, r] of runs.entries()) if (r.note !== '') perRun.push(`${' '.repeat(28)} run ${i + 1}: ${r.note}`);
       }
     }
