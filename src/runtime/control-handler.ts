@@ -7,8 +7,8 @@ import type { ControlHandler } from '../control/status-server.js';
 import type { Request } from '../control/protocol.js';
 import type { Daemon } from './daemon.js';
 import type { InstanceSnapshot, TransitionRecord } from './instance-driver.js';
+import { wallClockMs } from './clock.js';
 import { STATE_LABEL } from './logger.js';
-import type { Scheduler } from './scheduler.js';
 
 export interface DaemonInfo {
   readonly version: string;
@@ -17,18 +17,17 @@ export interface DaemonInfo {
 }
 
 /** Monotonic milliseconds → wall-clock ISO time, for people. */
-function wallClock(scheduler: Scheduler, monotonicMs: number): string {
-  return new Date(Date.now() - (scheduler.now() - monotonicMs)).toISOString();
+function isoTime(monotonicMs: number): string {
+  return new Date(wallClockMs(monotonicMs)).toISOString();
 }
 
-function present(scheduler: Scheduler, snapshot: InstanceSnapshot): Record<string, unknown> {
+function present(snapshot: InstanceSnapshot): Record<string, unknown> {
   const { sinceMonotonicMs, ...rest } = snapshot;
-  return { ...rest, since: wallClock(scheduler, sinceMonotonicMs) };
+  return { ...rest, since: isoTime(sinceMonotonicMs) };
 }
 
 export function controlHandler(
   daemon: () => Daemon,
-  scheduler: Scheduler,
   info: DaemonInfo,
   reload: () => Promise<Record<string, unknown>>,
 ): ControlHandler {
@@ -36,14 +35,14 @@ export function controlHandler(
     async handle(request: Exclude<Request, { cmd: 'watch' }>) {
       switch (request.cmd) {
         case 'status':
-          return { daemon: { pid: process.pid, ...info }, instances: daemon().snapshot().map((s) => present(scheduler, s)) };
+          return { daemon: { pid: process.pid, ...info }, instances: daemon().snapshot().map((s) => present(s)) };
         case 'step-down':
         case 'resume': {
           const driver = daemon().instance(request.instance);
           if (driver === undefined) throw new Error(`no instance named ${request.instance}`);
           if (request.cmd === 'step-down') driver.stepDown();
           else driver.resume();
-          return { instance: present(scheduler, driver.snapshot()) };
+          return { instance: present(driver.snapshot()) };
         }
         case 'reload':
           return reload();
@@ -54,10 +53,10 @@ export function controlHandler(
         send({
           event: 'transition',
           instance: record.instance,
-          from: STATE_LABEL[record.from as keyof typeof STATE_LABEL],
-          to: STATE_LABEL[record.to as keyof typeof STATE_LABEL],
+          from: STATE_LABEL[record.from],
+          to: STATE_LABEL[record.to],
           reason: record.reason,
-          time: wallClock(scheduler, record.at),
+          time: isoTime(record.at),
         }),
       );
     },

@@ -101,10 +101,6 @@ export class Daemon {
     private readonly ports: DaemonPorts,
   ) {}
 
-  get config(): DaemonConfig {
-    return this.current;
-  }
-
   /** Checks every interface first (nothing is touched if one is missing), then starts all. */
   static async start(config: DaemonConfig, ports: DaemonPorts): Promise<Daemon> {
     for (const instance of config.instances) {
@@ -173,7 +169,7 @@ export class Daemon {
     const managed: Managed = { driver, hubKey, tracking: undefined, hooks: undefined, log: undefined };
     driver.onTransition((record) => this.relayTransition(managed, record));
     try {
-      await this.removeStaleAddresses(driver, config, link, present);
+      await this.removeStaleAddresses(driver, config, link, present, virtualAddresses);
       await this.attachExtras(managed, config);
     } catch (error) {
       // Nothing registered: the instance does not half exist, and a later reload retries it.
@@ -214,8 +210,8 @@ export class Daemon {
     managed.hooks?.run({
       instance: record.instance,
       vrid: managed.driver.vrid,
-      state: STATE_LABEL[record.to as keyof typeof STATE_LABEL] ?? record.to,
-      previous: STATE_LABEL[record.from as keyof typeof STATE_LABEL] ?? record.from,
+      state: STATE_LABEL[record.to],
+      previous: STATE_LABEL[record.from],
       priority: state.priority,
       reason: record.reason,
     });
@@ -227,10 +223,15 @@ export class Daemon {
    * addresses stay behind, and a provider may hand the IP out as the NIC's primary address.
    * The owner (priority 255) keeps them: they are its own.
    */
-  private async removeStaleAddresses(driver: InstanceDriver, config: InstanceConfig, link: LinkInfo, present: readonly AddressEntry[]): Promise<void> {
+  private async removeStaleAddresses(
+    driver: InstanceDriver,
+    config: InstanceConfig,
+    link: LinkInfo,
+    present: readonly AddressEntry[],
+    virtualAddresses: readonly VirtualAddress[],
+  ): Promise<void> {
     if (config.priority === OWNER_PRIORITY) return;
-    for (const vip of config.virtualAddresses) {
-      const bytes = bytesOf(vip.address);
+    for (const { bytes } of virtualAddresses) {
       // Each entry with its own prefix length: the kernel deletes an address only with the
       // length it has (a DHCP client may have put the failover IP there as a /24).
       for (const entry of present.filter((e) => sameAddress(e.address, bytes))) {
@@ -341,10 +342,6 @@ export class Daemon {
   /** The driver of an instance, for operator commands; undefined if there is none by that name. */
   instance(name: string): InstanceDriver | undefined {
     return this.instances.get(name)?.driver;
-  }
-
-  get drivers(): InstanceDriver[] {
-    return [...this.instances.values()].map((m) => m.driver);
   }
 
   onTransition(listener: (record: TransitionRecord) => void): () => void {

@@ -72,8 +72,8 @@ export interface InstanceSnapshot {
 
 export interface TransitionRecord {
   readonly instance: string;
-  readonly from: string;
-  readonly to: string;
+  readonly from: StateName;
+  readonly to: StateName;
   readonly reason: string;
   readonly at: number;
 }

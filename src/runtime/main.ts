@@ -132,7 +132,7 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
     const listening = await listenStatusSocket(
       config.statusSocket,
       config.statusSocketGroup,
-      controlHandler(() => running, scheduler, { version: options.version, configFile: options.configFile, startedAt: new Date().toISOString() }, reload),
+      controlHandler(() => running, { version: options.version, configFile: options.configFile, startedAt: new Date().toISOString() }, reload),
     );
     server = listening.server;
     log.info({ statusSocket: listening.origin }, 'status socket ready');

@@ -5,7 +5,7 @@
  * against the hub otherwise; either way the log line is rate-limited per reason and peer.
  */
 
-import { checkReceived, type ReceivedPacket, type ReceivingInstance, type RejectReason } from '../protocol/receive-checks.js';
+import { checkReceived, type ReceivedPacket, type RejectReason } from '../protocol/receive-checks.js';
 import { formatAddress } from '../protocol/ip-address.js';
 import type { InboundPacket, VrrpTransport } from '../net/ports.js';
 import { bump } from './counters.js';
@@ -54,12 +54,9 @@ export class ReceiveHub {
   private receive(packet: InboundPacket): void {
     const received: ReceivedPacket = packet;
     // The driver's receive parameters are read per packet: a reload may have changed them.
-    const result = checkReceived(received, (vrid): (ReceivingInstance & { driver: InstanceDriver }) | undefined => {
-      const driver = this.byVrid.get(vrid);
-      return driver === undefined ? undefined : { ...driver.receiving, driver };
-    });
+    const result = checkReceived(received, (vrid) => this.byVrid.get(vrid)?.receiving);
     if (result.ok) {
-      result.instance.driver.onAdvertisement(result.adv, packet.src, result.notes);
+      this.byVrid.get(result.adv.vrid)?.onAdvertisement(result.adv, packet.src, result.notes);
       return;
     }
     // A VRRP header's second byte is the VRID: attribute the drop to its instance if we have one.

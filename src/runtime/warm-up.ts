@@ -12,48 +12,11 @@ import { pino } from 'pino';
 import type { InstanceConfig } from '../config/types.js';
 import { parseAddress } from '../protocol/ip-address.js';
 import type { AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
-import type { Clock, TimerHost } from './clock.js';
 import { InstanceDriver } from './instance-driver.js';
+import { ManualTime } from './manual-time.js';
 import { Scheduler } from './scheduler.js';
 
 export const WARM_EVERY_MS = 60_000;
-
-/** A clock and timer host that only move when told: the dry run takes no real time. */
-class StillTime implements Clock, TimerHost {
-  private time = 0;
-  private readonly due: Array<{ at: number; callback: () => void; live: boolean }> = [];
-
-  now(): number {
-    return this.time;
-  }
-
-  after(ms: number, callback: () => void): { cancel(): void } {
-    return this.add(this.time + ms, callback);
-  }
-
-  /** A loop turn takes a little time, or a precise deadline's approach would never arrive. */
-  soon(callback: () => void): { cancel(): void } {
-    return this.add(this.time + 0.05, callback);
-  }
-
-  private add(at: number, callback: () => void): { cancel(): void } {
-    const entry = { at, callback, live: true };
-    this.due.push(entry);
-    return { cancel: () => void (entry.live = false) };
-  }
-
-  /** Jumps to `until`, running what falls due on the way (each host callback once). */
-  runUntil(until: number): void {
-    for (let guard = 0; guard < 1000; guard++) {
-      const next = this.due.filter((e) => e.live && e.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (next === undefined) break;
-      next.live = false;
-      this.time = Math.max(this.time, next.at);
-      next.callback();
-    }
-    this.time = until;
-  }
-}
 
 const SILENT = pino({ level: 'silent' });
 
@@ -80,7 +43,7 @@ function nullAddresses(link: LinkInfo): AddressPort {
 
 /** One takeover and release of a throwaway copy of `config`, on null ports; its transitions. */
 export async function rehearseTakeover(config: InstanceConfig, link: LinkInfo): Promise<string[]> {
-  const time = new StillTime();
+  const time = new ManualTime();
   const scheduler = new Scheduler(time, time);
   const bytes = (text: string) => parseAddress(text) ?? new Uint8Array(config.family === 4 ? 4 : 16);
   const driver = new InstanceDriver(
@@ -97,7 +60,7 @@ export async function rehearseTakeover(config: InstanceConfig, link: LinkInfo): 
   driver.onTransition((record) => transitions.push(`${record.from}>${record.to}`));
   driver.start();
   // Just past the deadline: the last loop turns of its approach land a little after it.
-  time.runUntil((scheduler.deadline(`${config.name}/activeDown`) ?? 0) + 1);
+  time.advanceTo((scheduler.deadline(`${config.name}/activeDown`) ?? 0) + 1);
   await driver.stop();
   scheduler.clear();
   return transitions;
