@@ -6,7 +6,7 @@ export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'check-config'; readonly file: string }
-  | { readonly kind: 'run'; readonly configFile: string }
+  | { readonly kind: 'run'; readonly configFile: string; readonly strictStartup: boolean }
   | { readonly kind: 'usage-error'; readonly message: string };
 
 const OPTIONS = {
@@ -14,6 +14,7 @@ const OPTIONS = {
   version: { type: 'boolean' },
   'check-config': { type: 'string' },
   config: { type: 'string' },
+  'strict-startup': { type: 'boolean' },
 } as const;
 
 export function parseCliArgs(argv: readonly string[]): CliCommand {
@@ -38,8 +39,10 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (check !== undefined && config !== undefined) {
     return { kind: 'usage-error', message: '--check-config and --config cannot be combined' };
   }
+  const strictStartup = values['strict-startup'] === true;
+  if (strictStartup && config === undefined) return { kind: 'usage-error', message: '--strict-startup goes with --config' };
   if (check !== undefined) return withFile(check, '--check-config', (file) => ({ kind: 'check-config', file }));
-  if (config !== undefined) return withFile(config, '--config', (configFile) => ({ kind: 'run', configFile }));
+  if (config !== undefined) return withFile(config, '--config', (configFile) => ({ kind: 'run', configFile, strictStartup }));
   return { kind: 'usage-error', message: 'nothing to do: give --config FILE to run, or --check-config FILE to validate' };
 }
 

@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const { runDaemon } = await import('../runtime/main.js');
       // Exit as soon as the daemon has stopped, even if a native handle lingers: a clean stop has
       // already released everything, and SIGTERM must end the process within a second.
-      process.exit(await runDaemon(result.config, { configFile: command.configFile, version: await readVersion() }));
+      process.exit(await runDaemon(result.config, { configFile: command.configFile, version: await readVersion(), strictStartup: command.strictStartup }));
     }
   }
 }

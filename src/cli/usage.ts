@@ -6,7 +6,7 @@ export function usageText(): string {
     ipfailoverd - VRRPv3 (RFC 9568) daemon for cloud IP failover groups
 
 SYNOPSIS
-    ipfailoverd --config FILE
+    ipfailoverd --config FILE [--strict-startup]
     ipfailoverd --check-config FILE
     ipfailoverd --help | --version
 
@@ -19,7 +19,14 @@ DESCRIPTION
 
 OPTIONS
     --config FILE
-        Run the daemon with the JSON configuration in FILE.
+        Run the daemon with the JSON configuration in FILE. An instance
+        whose interface does not exist yet, or has no usable source address
+        yet, waits in FAULT (interface-missing, no-source-address) and starts
+        by itself when both appear; the other instances run meanwhile.
+
+    --strict-startup
+        With --config: exit 69 instead if any instance's interface is
+        missing or has no usable source address at start-up.
 
     --check-config FILE
         Validate FILE and exit. Prints a summary of each instance and any

@@ -227,6 +227,14 @@ export const CONFIG_SCHEMA: SchemaObject = {
       default: 'ipfailoverd',
       errorHints: { pattern: 'must be a Unix group name' },
     },
+    // Where operator state that must survive a restart is kept (step-down holds). Under systemd
+    // StateDirectory= sets $STATE_DIRECTORY, which wins over this.
+    stateDirectory: {
+      type: 'string',
+      pattern: '^/',
+      default: '/var/lib/ipfailoverd',
+      errorHints: { pattern: 'must be an absolute path' },
+    },
     log: {
       type: 'object',
       additionalProperties: false,

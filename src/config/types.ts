@@ -105,6 +105,7 @@ export interface InstanceConfig {
 export interface DaemonConfig {
   readonly statusSocket: string;
   readonly statusSocketGroup: string;
+  readonly stateDirectory: string;
   readonly log: LogConfig;
   readonly instances: readonly InstanceConfig[];
 }
@@ -116,6 +117,7 @@ export interface DaemonConfig {
 export interface ConfigDocument {
   statusSocket: string;
   statusSocketGroup: string;
+  stateDirectory: string;
   log: LogConfig;
   instances: InstanceDocument[];
 }

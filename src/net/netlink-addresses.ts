@@ -206,8 +206,7 @@ function toChange(message: NetlinkMessage): NetlinkChange | null {
       // Bridges also announce their ports as AF_BRIDGE link messages, a DELLINK among them when
       // a port merely leaves the bridge; only AF_UNSPEC messages speak for the link itself.
       if (parsed === null || parsed.family !== AF_UNSPEC) return null;
-      const link = message.type === RTM_DELLINK ? { ...parsed.link, up: false } : parsed.link;
-      return { type: 'link', link };
+      return message.type === RTM_DELLINK ? { type: 'link-removed', link: { ...parsed.link, up: false } } : { type: 'link', link: parsed.link };
     }
     case RTM_NEWADDR:
     case RTM_DELADDR: {

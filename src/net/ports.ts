@@ -31,6 +31,8 @@ export interface AddressEntry {
 
 export type NetlinkChange =
   | { readonly type: 'link'; readonly link: LinkInfo }
+  /** The interface was deleted (RTM_DELLINK): its sockets and addresses went with it. */
+  | { readonly type: 'link-removed'; readonly link: LinkInfo }
   | { readonly type: 'address-added'; readonly entry: AddressEntry }
   | { readonly type: 'address-removed'; readonly entry: AddressEntry };
 

@@ -20,7 +20,7 @@ export class Announcer {
   private remaining = 0;
 
   constructor(
-    private readonly target: AnnouncerTarget,
+    private target: AnnouncerTarget,
     private settings: AnnounceConfig,
     private readonly frames: FrameSender,
     private readonly scheduler: Scheduler,
@@ -53,6 +53,11 @@ export class Announcer {
     if (!this.scheduler.has(this.refreshKey)) return;
     if (settings.refreshIntervalMs > 0 && settings.count > 0) this.scheduleRefresh(now);
     else this.scheduler.cancel(this.refreshKey);
+  }
+
+  /** The interface (its MAC) or the address list changed: later frames use the new ones. */
+  retarget(target: AnnouncerTarget): void {
+    this.target = target;
   }
 
   stop(): void {

@@ -38,10 +38,9 @@ export function controlHandler(
           return { daemon: { pid: process.pid, ...info }, instances: daemon().snapshot().map((s) => present(s)) };
         case 'step-down':
         case 'resume': {
-          const driver = daemon().instance(request.instance);
+          // Through the daemon: the hold is kept across reloads and restarts until resume.
+          const driver = request.cmd === 'step-down' ? daemon().stepDown(request.instance) : daemon().resume(request.instance);
           if (driver === undefined) throw new Error(`no instance named ${request.instance}`);
-          if (request.cmd === 'step-down') driver.stepDown();
-          else driver.resume();
           return { instance: present(driver.snapshot()) };
         }
         case 'reload':

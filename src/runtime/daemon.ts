@@ -3,14 +3,21 @@
  * netlink watch that feeds them link and address changes. Instances come and go on reload
  * (reload-plan.ts decides how). Adapters come in through DaemonPorts, so tests and the real entry
  * point (main.ts) build it the same way.
+ *
+ * Start-up is per instance: an instance whose interface does not exist yet, or has no usable
+ * source address yet (DHCP still running), waits in Fault with that reason and binds by itself
+ * when netlink reports the interface and the address; the others run meanwhile. An interface
+ * deleted and created again (a new ifindex: hot plug, driver reload, migration) is bound again
+ * the same way: fresh sockets, multicast joined again.
  */
 
 import type { DaemonConfig, InstanceConfig } from '../config/types.js';
-import { parseAddress, sameAddress, formatAddress, type IpFamily } from '../protocol/ip-address.js';
-import { OWNER_PRIORITY } from '../protocol/receive-checks.js';
+import { parseAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
 import { VRRP_IPV4_GROUP, VRRP_IPV6_GROUP } from '../net/vrrp-groups.js';
-import type { AddressEntry, AddressPort, FrameSender, LinkInfo, NetlinkChange, VrrpTransport } from '../net/ports.js';
+import { absentLink, nullFrames, nullTransport } from '../net/null-ports.js';
+import type { AddressPort, FrameSender, LinkInfo, NetlinkChange, VrrpTransport } from '../net/ports.js';
 import type { HealthState } from './tracking/health-state.js';
+import type { HoldStore } from './hold-store.js';
 import { InstanceDriver, type InstanceSnapshot, type TransitionRecord, type VirtualAddress } from './instance-driver.js';
 import { STATE_LABEL, type Logger } from './logger.js';
 import { ReceiveHub } from './receive-hub.js';
@@ -27,6 +34,8 @@ export interface Tracking {
   /** Starts the trackers; their first verdict is `current`, later ones go to onChange. */
   start(initialLinks: ReadonlyMap<string, boolean>): void;
   readonly current: HealthState;
+  /** New settings from a reload: checks whose own settings did not change keep their verdicts. */
+  reconfigure?(track: InstanceConfig['track']): void;
   onLink(name: string, up: boolean): void;
   stop(): void;
 }
@@ -58,15 +67,29 @@ export interface DaemonPorts {
   prepareInterface(link: LinkInfo, family: IpFamily): void;
   createTracking?(config: InstanceConfig, log: Logger, onChange: (health: HealthState) => void): Tracking;
   createHooks?(config: InstanceConfig, log: Logger): Hooks;
+  /** Step-down holds that survive restarts; none kept when absent (tests). */
+  readonly holds?: HoldStore;
+}
+
+export interface StartOptions {
+  /**
+   * The old all-or-nothing start, for scripts that want it: fail (exit 69) if an interface is
+   * missing or has no usable source address, instead of waiting for it in Fault.
+   */
+  readonly strict?: boolean;
 }
 
 interface Managed {
   readonly driver: InstanceDriver;
-  readonly hubKey: string;
+  /** The hub this instance is registered with while bound ("ifindex/family"). */
+  hubKey: string | null;
   tracking: Tracking | undefined;
   hooks: Hooks | undefined;
   /** The logger tracking and hooks log through (its level follows reloads). */
   log: Logger | undefined;
+  /** A bind in progress, and whether another was asked for meanwhile (netlink events race it). */
+  binding: Promise<void> | null;
+  bindAgain: boolean;
 }
 
 export interface ReloadResult {
@@ -80,6 +103,14 @@ function bytesOf(text: string): Uint8Array {
   // The configuration loader has validated every address; failing here is our bug.
   if (bytes === null) throw new Error(`unparsed address ${text}`);
   return bytes;
+}
+
+function virtualAddressesOf(config: InstanceConfig): VirtualAddress[] {
+  return config.virtualAddresses.map((p) => ({ bytes: bytesOf(p.address), prefixLength: p.prefixLength }));
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function destinationsOf(config: InstanceConfig): Uint8Array[] {
@@ -101,23 +132,26 @@ export class Daemon {
     private readonly ports: DaemonPorts,
   ) {}
 
-  /** Checks every interface first (nothing is touched if one is missing), then starts all. */
-  static async start(config: DaemonConfig, ports: DaemonPorts): Promise<Daemon> {
-    for (const instance of config.instances) {
-      if ((await ports.addresses.getLink(instance.interface)) === null) {
-        throw new StartupError('interface-missing', `interface ${instance.interface} (instance ${instance.name}) does not exist`);
-      }
-    }
+  /** Starts every instance; one that cannot bind yet waits in Fault (unless `strict`). */
+  static async start(config: DaemonConfig, ports: DaemonPorts, options: StartOptions = {}): Promise<Daemon> {
     const daemon = new Daemon(config, ports);
     daemon.unwatch = ports.addresses.watch((change) => daemon.onNetlink(change));
     try {
       for (const instance of config.instances) await daemon.add(instance);
+      if (options.strict === true) daemon.requireAllBound();
     } catch (error) {
       await daemon.stop();
       throw error;
     }
     daemon.keepTakeoverWarm(ports.scheduler.now());
     return daemon;
+  }
+
+  private requireAllBound(): void {
+    for (const { driver } of this.instances.values()) {
+      if (driver.hasFault('interface-missing')) throw new StartupError('interface-missing', `interface ${driver.configuration.interface} (instance ${driver.name}) does not exist`);
+      if (driver.hasFault('no-source-address')) throw new StartupError('no-source-address', `instance ${driver.name} on ${driver.configuration.interface}: no usable source address`);
+    }
   }
 
   /** A rehearsal per address family now and every WARM_EVERY_MS (see warm-up.ts). */
@@ -133,28 +167,102 @@ export class Daemon {
     this.ports.scheduler.schedule(WARM_KEY, now + WARM_EVERY_MS, (at) => this.keepTakeoverWarm(at));
   }
 
-  /** Resolves the link and source, cleans stale addresses, wires tracking and hooks, starts. */
+  /** Creates the instance unbound, wires tracking and hooks, binds it if it can, starts it. */
   private async add(config: InstanceConfig): Promise<void> {
     const { ports } = this;
+    const driver = new InstanceDriver(
+      {
+        config,
+        link: absentLink(config.interface),
+        source: new Uint8Array(config.family === 4 ? 4 : 16),
+        destinations: destinationsOf(config),
+        virtualAddresses: virtualAddressesOf(config),
+      },
+      { scheduler: ports.scheduler, transport: nullTransport, addresses: ports.addresses, frames: nullFrames, log: ports.log },
+    );
+    const managed: Managed = { driver, hubKey: null, tracking: undefined, hooks: undefined, log: undefined, binding: null, bindAgain: false };
+    driver.onTransition((record) => this.relayTransition(managed, record));
+    try {
+      await this.attachExtras(managed, config);
+    } catch (error) {
+      // Nothing registered: the instance does not half exist, and a later reload retries it.
+      managed.tracking?.stop();
+      throw error;
+    }
+    this.instances.set(config.name, managed);
+    if (ports.holds?.isHeld(config.name) === true) {
+      driver.stepDown();
+      ports.log.warn({ instance: config.name, vrid: config.vrid, reason: 'step-down-held' }, `${config.name}: held in BACKUP by an operator's step-down (kept across restarts); ipfailoverctl resume ${config.name} lifts it`);
+    }
+    await this.bind(managed);
+    driver.start();
+    ports.log.info(
+      { instance: driver.name, vrid: driver.vrid, groupMaster: config.groupMaster, priority: config.priority, faults: driver.current.faults },
+      `${driver.name}: started`,
+    );
+  }
+
+  /** Binds (again) after a netlink event; binds never overlap, and the last event wins. */
+  private rebind(managed: Managed): void {
+    if (managed.binding !== null) {
+      managed.bindAgain = true;
+      return;
+    }
+    this.bind(managed).catch((error: unknown) => this.ports.log.error({ instance: managed.driver.name, err: String(error) }, 'cannot bind instance to its interface'));
+  }
+
+  /**
+   * Looks the interface and a source address up and attaches the instance to them: the shared
+   * socket of that interface and family, its frame sender. Whatever is missing becomes a named
+   * fault, cleared by a later bind.
+   */
+  private bind(managed: Managed): Promise<void> {
+    const run = async (): Promise<void> => {
+      do {
+        managed.bindAgain = false;
+        await this.bindOnce(managed);
+      } while (managed.bindAgain && this.instances.get(managed.driver.name) === managed);
+    };
+    managed.binding = run().finally(() => (managed.binding = null));
+    return managed.binding;
+  }
+
+  private async bindOnce(managed: Managed): Promise<void> {
+    const { ports } = this;
+    const { driver } = managed;
+    const config = driver.configuration;
     const link = await ports.addresses.getLink(config.interface);
-    if (link === null) throw new StartupError('interface-missing', `interface ${config.interface} (instance ${config.name}) does not exist`);
-    // The watcher may already know better (it started before this lookup).
-    if (!this.links.has(link.name)) this.links.set(link.name, link.up);
-    const virtualAddresses: VirtualAddress[] = config.virtualAddresses.map((p) => ({ bytes: bytesOf(p.address), prefixLength: p.prefixLength }));
+    if (this.instances.get(config.name) !== managed) return;
+    if (link === null) {
+      this.unbind(managed);
+      return;
+    }
+    if (link.ifindex !== driver.ifindex) this.unbind(managed);
+    this.links.set(link.name, link.up);
     const present = await ports.addresses.listAddresses(link.ifindex, config.family);
+    if (this.instances.get(config.name) !== managed) return;
+    const fresh = managed.hubKey === null && driver.ifindex !== link.ifindex;
     const source = chooseSource(
       config.family,
       present,
-      virtualAddresses.map((v) => v.bytes),
+      virtualAddressesOf(config).map((v) => v.bytes),
       config.sourceAddress === undefined ? undefined : bytesOf(config.sourceAddress.address),
     );
-    if (!source.ok) throw new StartupError('no-source-address', `instance ${config.name} on ${link.name}: ${source.problem}`);
-
-    const hubKey = `${link.name}/${config.family}`;
+    if (!source.ok) {
+      // Bound to the link for its addresses (a stray failover IP is still removed), not to a socket.
+      this.detachHub(managed);
+      driver.rebind({ link, source: driver.sourceAddress, transport: nullTransport, frames: nullFrames });
+      if (fresh) driver.removeStrayAddresses(present);
+      driver.setFault('interface-missing', false);
+      if (!driver.hasFault('no-source-address')) ports.log.warn({ instance: driver.name, vrid: driver.vrid, reason: 'no-source-address', problem: source.problem }, `${driver.name} on ${link.name}: ${source.problem}; waiting in FAULT`);
+      driver.setFault('no-source-address', true);
+      return;
+    }
+    const hubKey = `${link.ifindex}/${config.family}`;
     let hub = this.hubs.get(hubKey);
     if (hub === undefined) {
       ports.prepareInterface(link, config.family);
-      hub = new ReceiveHub(ports.openTransport(link, config.family), ports.scheduler, ports.log);
+      hub = new ReceiveHub(() => ports.openTransport(link, config.family), ports.scheduler, ports.log, `${link.name}/${config.family}`);
       this.hubs.set(hubKey, hub);
     }
     let frames = this.senders.get(link.ifindex);
@@ -162,31 +270,40 @@ export class Daemon {
       frames = ports.openFrameSender(link);
       this.senders.set(link.ifindex, frames);
     }
-    const driver = new InstanceDriver(
-      { config, link, source: source.address, destinations: destinationsOf(config), virtualAddresses },
-      { scheduler: ports.scheduler, transport: hub.transport, addresses: ports.addresses, frames, log: ports.log },
-    );
-    const managed: Managed = { driver, hubKey, tracking: undefined, hooks: undefined, log: undefined };
-    driver.onTransition((record) => this.relayTransition(managed, record));
-    try {
-      await this.removeStaleAddresses(driver, config, link, present, virtualAddresses);
-      await this.attachExtras(managed, config);
-    } catch (error) {
-      // Nothing registered: the instance does not half exist, and a later reload retries it.
-      managed.tracking?.stop();
-      this.closeUnused(hubKey, link.ifindex);
-      throw error;
-    }
+    driver.rebind({ link, source: source.address, transport: hub.transport, frames });
+    if (fresh) driver.removeStrayAddresses(present);
+    managed.hubKey = hubKey;
     hub.add(driver);
-    this.instances.set(config.name, managed);
-    // The watcher's view, not the snapshot read before the awaits above: a change that came
-    // in meanwhile is in this.links.
-    if (this.links.get(link.name) === false) driver.onLink(false);
-    driver.start();
-    ports.log.info(
-      { instance: driver.name, vrid: driver.vrid, groupMaster: config.groupMaster, priority: config.priority },
-      `${driver.name}: started`,
-    );
+    driver.onLink(link.up);
+    if (driver.hasFault('interface-missing') || driver.hasFault('no-source-address')) {
+      ports.log.info({ instance: driver.name, vrid: driver.vrid, interface: link.name, ifindex: link.ifindex }, `${driver.name}: bound to ${link.name} (ifindex ${link.ifindex})`);
+    }
+    driver.setFault('interface-missing', false);
+    driver.setFault('no-source-address', false);
+  }
+
+  private detachHub(managed: Managed): void {
+    if (managed.hubKey === null) return;
+    this.hubs.get(managed.hubKey)?.remove(managed.driver);
+    const ifindex = managed.driver.ifindex;
+    const key = managed.hubKey;
+    managed.hubKey = null;
+    this.closeUnused(key, ifindex);
+  }
+
+  /** The interface is gone (or replaced): the instance waits in Fault for it. */
+  private unbind(managed: Managed): void {
+    const { driver } = managed;
+    const wasBound = driver.ifindex !== 0;
+    this.detachHub(managed);
+    if (wasBound) {
+      driver.rebind({ link: absentLink(driver.configuration.interface), source: driver.sourceAddress, transport: nullTransport, frames: nullFrames });
+      driver.forgetAddresses();
+    }
+    if (!driver.hasFault('interface-missing')) {
+      this.ports.log.warn({ instance: driver.name, vrid: driver.vrid, interface: driver.configuration.interface, reason: 'interface-missing' }, `${driver.name}: interface ${driver.configuration.interface} does not exist; waiting in FAULT until it appears`);
+    }
+    driver.setFault('interface-missing', true);
   }
 
   private async attachExtras(managed: Managed, config: InstanceConfig): Promise<void> {
@@ -194,15 +311,19 @@ export class Daemon {
     managed.log = log;
     if (managed.hooks === undefined) managed.hooks = this.ports.createHooks?.(config, log);
     else managed.hooks.replace(config.notify);
-    // Tracked interfaces need not carry an instance: learn their state before judging them.
-    for (const { name } of config.track.interfaces) {
-      if (!this.links.has(name)) this.links.set(name, (await this.ports.addresses.getLink(name))?.up ?? false);
-    }
+    await this.learnTrackedLinks(config);
     const tracking = this.ports.createTracking?.(config, log, (health) => managed.driver.setHealth(health));
     managed.tracking = tracking;
     if (tracking === undefined) return;
     tracking.start(this.links);
     managed.driver.setHealth(tracking.current);
+  }
+
+  /** Tracked interfaces need not carry an instance: learn their state before judging them. */
+  private async learnTrackedLinks(config: InstanceConfig): Promise<void> {
+    for (const { name } of config.track.interfaces) {
+      if (!this.links.has(name)) this.links.set(name, (await this.ports.addresses.getLink(name))?.up ?? false);
+    }
   }
 
   private relayTransition(managed: Managed, record: TransitionRecord): void {
@@ -218,34 +339,6 @@ export class Daemon {
     for (const listener of this.listeners) listener(record);
   }
 
-  /**
-   * A VM that is not (yet) master must not hold the failover IP: after a crash or SIGKILL the
-   * addresses stay behind, and a provider may hand the IP out as the NIC's primary address.
-   * The owner (priority 255) keeps them: they are its own.
-   */
-  private async removeStaleAddresses(
-    driver: InstanceDriver,
-    config: InstanceConfig,
-    link: LinkInfo,
-    present: readonly AddressEntry[],
-    virtualAddresses: readonly VirtualAddress[],
-  ): Promise<void> {
-    if (config.priority === OWNER_PRIORITY) return;
-    for (const { bytes } of virtualAddresses) {
-      // Each entry with its own prefix length: the kernel deletes an address only with the
-      // length it has (a DHCP client may have put the failover IP there as a /24).
-      for (const entry of present.filter((e) => sameAddress(e.address, bytes))) {
-        const address = formatAddress(bytes);
-        this.ports.log.warn(
-          { instance: driver.name, vrid: driver.vrid, address, prefixLength: entry.prefixLength, reason: 'present-at-startup' },
-          `${driver.name}: virtual address ${address} was on ${link.name} at start-up; removed until this node is master`,
-        );
-        driver.counters.addressesRemoved++;
-        await this.ports.addresses.deleteAddress(link.ifindex, config.family, bytes, entry.prefixLength);
-      }
-    }
-  }
-
   /** Closes the socket of a hub and the frame sender of an interface that no instance uses. */
   private closeUnused(hubKey: string, ifindex: number): void {
     const hub = this.hubs.get(hubKey);
@@ -253,7 +346,7 @@ export class Daemon {
       hub.close();
       this.hubs.delete(hubKey);
     }
-    if (![...this.instances.values()].some((m) => m.driver.ifindex === ifindex)) {
+    if (![...this.instances.values()].some((m) => m.hubKey !== null && m.driver.ifindex === ifindex)) {
       this.senders.get(ifindex)?.close();
       this.senders.delete(ifindex);
     }
@@ -266,20 +359,47 @@ export class Daemon {
     this.instances.delete(name);
     managed.tracking?.stop();
     await managed.driver.stop();
-    this.hubs.get(managed.hubKey)?.remove(managed.driver);
-    this.closeUnused(managed.hubKey, managed.driver.ifindex);
+    this.detachHub(managed);
   }
 
   private onNetlink(change: NetlinkChange): void {
-    if (change.type === 'link') {
-      this.links.set(change.link.name, change.link.up);
-      for (const { driver, tracking } of this.instances.values()) {
-        if (change.link.ifindex === driver.ifindex) driver.onLink(change.link.up);
-        tracking?.onLink(change.link.name, change.link.up);
+    switch (change.type) {
+      case 'link':
+      case 'link-removed': {
+        const { link } = change;
+        const up = change.type === 'link' && link.up;
+        this.links.set(link.name, up);
+        for (const managed of this.instances.values()) {
+          const { driver } = managed;
+          managed.tracking?.onLink(link.name, up);
+          if (change.type === 'link-removed') {
+            if (driver.ifindex === link.ifindex) this.unbind(managed);
+          } else if (driver.configuration.interface === link.name) {
+            // The same interface: carrier and admin state. Another ifindex under our name: a new
+            // interface (the old one was deleted or renamed), so sockets must be made again.
+            if (driver.ifindex === link.ifindex && managed.hubKey !== null) driver.onLink(link.up);
+            else this.rebind(managed);
+          }
+        }
+        return;
       }
-      return;
+      case 'address-added':
+      case 'address-removed': {
+        const { entry } = change;
+        const added = change.type === 'address-added';
+        for (const managed of this.instances.values()) {
+          const { driver } = managed;
+          driver.onAddressChange(entry, added);
+          if (entry.ifindex !== driver.ifindex || entry.family !== driver.family) continue;
+          // A source address arrived (DHCP finished, DAD done), or ours went away: choose again.
+          const lostSource = !added && sameAddress(entry.address, driver.sourceAddress);
+          if (driver.hasFault('no-source-address') || lostSource) this.rebind(managed);
+        }
+        return;
+      }
+      default:
+        assertNever(change);
     }
-    for (const { driver } of this.instances.values()) driver.onAddressChange(change.entry, change.type === 'address-added');
   }
 
   /** Applies a new, already validated configuration: see reload-plan.ts. */
@@ -292,17 +412,7 @@ export class Daemon {
       const managed = this.instances.get(name);
       const config = byName.get(name);
       if (managed === undefined || config === undefined) continue;
-      const trackChanged = JSON.stringify(managed.driver.configuration.track) !== JSON.stringify(config.track);
-      managed.driver.reconfigure(config);
-      if (trackChanged) {
-        managed.tracking?.stop();
-        managed.tracking = undefined;
-        await this.attachExtras(managed, config);
-      } else {
-        // Unchanged health checks keep running with their verdicts: a fresh tracker starts
-        // failed (it has proven nothing yet) and would send a healthy master to Fault.
-        managed.hooks?.replace(config.notify);
-      }
+      await this.update(managed, config);
     }
     for (const name of [...plan.restart, ...plan.add]) {
       const config = byName.get(name);
@@ -318,6 +428,30 @@ export class Daemon {
     this.current = { ...next, instances: next.instances.filter((i) => !notRunning.has(i.name)) };
     this.setLogLevel(next.log.level);
     return { plan, failed };
+  }
+
+  /** Changes an instance in place: the failover IP stays where it is unless the change says so. */
+  private async update(managed: Managed, config: InstanceConfig): Promise<void> {
+    const { driver } = managed;
+    const before = driver.configuration;
+    const wire = !sameJson(before.virtualAddresses, config.virtualAddresses) || !sameJson(before.unicastPeers, config.unicastPeers);
+    const sourceChanged = !sameJson(before.sourceAddress, config.sourceAddress);
+    driver.reconfigure(config, wire ? { source: driver.sourceAddress, destinations: destinationsOf(config), virtualAddresses: virtualAddressesOf(config) } : undefined);
+    // A new sourceAddress is looked up on the interface like at start-up.
+    if (sourceChanged && managed.hubKey !== null) await this.bind(managed);
+    if (sameJson(before.track, config.track)) {
+      // Unchanged health checks keep running with their verdicts: a fresh tracker starts
+      // failed (it has proven nothing yet) and would send a healthy master to Fault.
+      managed.hooks?.replace(config.notify);
+    } else if (managed.tracking?.reconfigure !== undefined) {
+      await this.learnTrackedLinks(config);
+      managed.tracking.reconfigure(config.track);
+      managed.hooks?.replace(config.notify);
+    } else {
+      managed.tracking?.stop();
+      managed.tracking = undefined;
+      await this.attachExtras(managed, config);
+    }
   }
 
   private setLogLevel(level: string): void {
@@ -344,6 +478,21 @@ export class Daemon {
     return this.instances.get(name)?.driver;
   }
 
+  /** Operator: hand the role over and hold Backup, kept across reloads and restarts until resume. */
+  stepDown(name: string): InstanceDriver | undefined {
+    const driver = this.instance(name);
+    driver?.stepDown();
+    if (driver !== undefined) this.ports.holds?.set(name, true);
+    return driver;
+  }
+
+  resume(name: string): InstanceDriver | undefined {
+    const driver = this.instance(name);
+    driver?.resume();
+    if (driver !== undefined) this.ports.holds?.set(name, false);
+    return driver;
+  }
+
   onTransition(listener: (record: TransitionRecord) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -366,4 +515,8 @@ export class Daemon {
     })();
     return this.stopping;
   }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled netlink change ${JSON.stringify(value)}`);
 }

@@ -15,8 +15,9 @@ import type { FsmAction, FsmEvent, InstanceParams, InstanceState, StateName, Tim
 import { groupRole, type RoleReport } from '../protocol/group-role.js';
 import { formatAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
 import { OWNER_PRIORITY, type CheckNote, type ReceivingInstance, type RejectReason } from '../protocol/receive-checks.js';
-import { activeDownIntervalMs, msToIntervalCs } from '../protocol/timers.js';
+import { activeDownIntervalMs, intervalMs, msToIntervalCs } from '../protocol/timers.js';
 import type { AddressEntry, AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
+import { AddressKeeper, type KeptAddress } from './address-keeper.js';
 import { Announcer } from './announcer.js';
 import { wallClockMs } from './clock.js';
 import { effectivePriority, HEALTHY, type HealthState } from './tracking/health-state.js';
@@ -29,12 +30,44 @@ import type { Scheduler } from './scheduler.js';
 const PRECISE_TIMERS: ReadonlySet<TimerName> = new Set(['activeDown', 'preempt']);
 const LOG_EVERY_MS = 60_000;
 
+/**
+ * Why an instance is in Fault, as status and the journal name it. Tracking adds its own
+ * ("track-script:NAME" …); these are the runtime's.
+ */
+export type FaultSource = 'link-down' | 'interface-missing' | 'no-source-address' | 'socket-deaf' | 'address-add-failed';
+
+/**
+ * A master whose virtual address cannot be installed gives the role up after this many
+ * Advertisement_Intervals (at least ADDRESS_BOUND_MIN_MS): a backup that can hold it takes over.
+ */
+export const ADDRESS_BOUND_INTERVALS = 3;
+export const ADDRESS_BOUND_MIN_MS = 200;
+/** Then it waits in Fault 1 s, 2 s, 4 s … at most 60 s before trying the role again. */
+export const ADDRESS_RETRY_FIRST_MS = 1_000;
+export const ADDRESS_RETRY_MAX_MS = 60_000;
+
 export interface InstancePorts {
   readonly scheduler: Scheduler;
   readonly transport: VrrpTransport;
   readonly addresses: AddressPort;
   readonly frames: FrameSender;
   readonly log: Logger;
+}
+
+/** Reload changes applied in place (reload-plan.ts): the wire identity stays, these move. */
+export interface InPlaceChanges {
+  readonly source: Uint8Array;
+  readonly destinations: readonly Uint8Array[];
+  readonly virtualAddresses: readonly VirtualAddress[];
+}
+
+/** What an instance is bound to on the host: it changes when its interface comes and goes. */
+export interface InstanceBinding {
+  readonly link: LinkInfo;
+  /** Our source address: the advertisements' source and our side of the §6.4.3 tie-break. */
+  readonly source: Uint8Array;
+  readonly transport: VrrpTransport;
+  readonly frames: FrameSender;
 }
 
 export interface InstanceSetup {
@@ -66,6 +99,8 @@ export interface InstanceSnapshot {
   readonly role: { readonly expected: string; readonly matches: boolean };
   readonly steppedDown: boolean;
   readonly faults: readonly string[];
+  /** Address changes not yet carried out (retried with backoff when netlink fails). */
+  readonly addressesPending: number;
   readonly virtualAddresses: readonly string[];
   readonly counters: InstanceCounters;
 }
@@ -84,28 +119,34 @@ export class InstanceDriver {
   readonly family: IpFamily;
   readonly counters: InstanceCounters = newCounters();
   private config: InstanceConfig;
+  private setup: InstanceSetup;
+  private transport: VrrpTransport;
+  private frames: FrameSender;
   private currentParams: InstanceParams;
   private currentReceiving: ReceivingInstance;
   private state: InstanceState;
   /** Health from tracking (issue: track interfaces, scripts, files). */
   private health: HealthState = HEALTHY;
+  /** The runtime's own fault sources now raised (see FaultSource). */
+  private readonly runtimeFaults = new Set<FaultSource>();
   /** When each peer's advertisement was last accepted: names a displaced group master. */
   private readonly lastHeard = new Map<string, number>();
   private everMaster = false;
   private readonly log: Logger;
   private readonly announcer: Announcer;
+  private readonly keeper: AddressKeeper;
   private readonly limiter = new RateLimiter(LOG_EVERY_MS);
-  private addressQueue: Promise<void> = Promise.resolve();
   private lastReannounce = -Infinity;
-  private pendingAddressChanges = 0;
+  /** Consecutive times the role was given up for an address that could not be added. */
+  private addressFaults = 0;
   private readonly transitionListeners: Array<(record: TransitionRecord) => void> = [];
 
-  constructor(
-    private readonly setup: InstanceSetup,
-    private readonly ports: InstancePorts,
-  ) {
+  constructor(setup: InstanceSetup, private readonly ports: InstancePorts) {
     const { config } = setup;
+    this.setup = setup;
     this.config = config;
+    this.transport = ports.transport;
+    this.frames = ports.frames;
     this.name = config.name;
     this.vrid = config.vrid;
     this.family = config.family;
@@ -114,15 +155,26 @@ export class InstanceDriver {
     this.currentReceiving = this.receivingFor(config);
     this.state = initialState(this.currentParams, ports.scheduler.now());
     this.announcer = new Announcer(
-      { key: config.name, mac: setup.link.mac, addresses: this.currentReceiving.addresses },
+      this.announcerTarget(),
       config.announce,
-      ports.frames,
+      // Through the current binding: the interface (and so the sender) may be replaced.
+      { send: (frame) => this.frames.send(frame), close: () => undefined },
       ports.scheduler,
       (sent, error) => {
         this.counters.announcements += sent;
         if (error !== undefined) this.warnLimited('announce-failed', 'announcement not sent', { err: String(error) });
       },
     );
+    this.keeper = new AddressKeeper(
+      `${config.name}/address-retry`,
+      { ifindex: setup.link.ifindex, family: config.family },
+      { addresses: ports.addresses, scheduler: ports.scheduler, log: this.log },
+      { addFailing: (_address, since) => this.onAddFailing(since), installed: (_address, announce) => this.onInstalled(announce) },
+    );
+  }
+
+  private announcerTarget(): { key: string; mac: Uint8Array; addresses: readonly Uint8Array[] } {
+    return { key: this.config.name, mac: this.setup.link.mac, addresses: this.setup.virtualAddresses.map((vip) => vip.bytes) };
   }
 
   private paramsFor(config: InstanceConfig): InstanceParams {
@@ -163,15 +215,46 @@ export class InstanceDriver {
   }
 
   /**
-   * A reload changed what the protocol lets change under a running instance (reload-plan.ts):
-   * state, mastership and timers stay; a new priority is advertised at once if master.
+   * A reload changed what may change under a running instance (reload-plan.ts): state,
+   * mastership and timers stay; a new priority is advertised at once if master. A changed
+   * address list is applied as keepalived does: a master adds the new addresses (and announces
+   * them) and removes the old ones, without giving the role up.
    */
-  reconfigure(config: InstanceConfig): void {
+  reconfigure(config: InstanceConfig, changes?: InPlaceChanges): void {
+    const before = this.setup.virtualAddresses;
     this.config = config;
+    if (changes !== undefined) this.setup = { ...this.setup, config, ...changes };
+    else this.setup = { ...this.setup, config };
     this.currentParams = this.paramsFor(config);
     this.currentReceiving = this.receivingFor(config);
+    this.announcer.retarget(this.announcerTarget());
     this.announcer.update(config.announce, this.ports.scheduler.now());
+    if (changes !== undefined) this.applyAddressList(before, changes.virtualAddresses);
     this.applyPriority();
+  }
+
+  private applyAddressList(before: readonly VirtualAddress[], after: readonly VirtualAddress[]): void {
+    const has = (list: readonly VirtualAddress[], vip: VirtualAddress) => list.some((v) => sameAddress(v.bytes, vip.bytes) && v.prefixLength === vip.prefixLength);
+    if (this.holdsAddresses()) for (const vip of after) if (!has(before, vip)) this.keeper.want(vip, true, { announce: true });
+    // Removed addresses go wherever they are: on a master they were installed, elsewhere a
+    // leftover would be a second NIC answering for them.
+    for (const vip of before) if (!has(after, vip) && this.config.priority !== OWNER_PRIORITY) this.keeper.want(vip, false);
+  }
+
+  /** The interface came back (a new ifindex) or its source address changed: use the new one. */
+  rebind(binding: InstanceBinding): void {
+    this.setup = { ...this.setup, link: binding.link, source: binding.source };
+    this.transport = binding.transport;
+    this.frames = binding.frames;
+    this.currentParams = this.paramsFor(this.config);
+    this.currentReceiving = this.receivingFor(this.config);
+    this.announcer.retarget(this.announcerTarget());
+    this.keeper.retarget({ ifindex: binding.link.ifindex, family: this.family });
+  }
+
+  /** The interface is gone: nothing is left to add to or remove from on it. */
+  forgetAddresses(): void {
+    this.keeper.forget();
   }
 
   /** Tracking results: faults become Fault sources, the weights the effective priority. */
@@ -183,6 +266,18 @@ export class InstanceDriver {
     for (const source of after) if (!before.has(source)) this.handle({ type: 'fault-raised', source, now });
     for (const source of before) if (!after.has(source)) this.handle({ type: 'fault-cleared', source, now });
     this.applyPriority();
+  }
+
+  /** Raises or clears one of the runtime's fault sources (idempotent). */
+  setFault(source: FaultSource, raised: boolean): void {
+    if (this.runtimeFaults.has(source) === raised) return;
+    if (raised) this.runtimeFaults.add(source);
+    else this.runtimeFaults.delete(source);
+    this.handle({ type: raised ? 'fault-raised' : 'fault-cleared', source, now: this.ports.scheduler.now() });
+  }
+
+  hasFault(source: FaultSource): boolean {
+    return this.runtimeFaults.has(source);
   }
 
   private applyPriority(): void {
@@ -228,7 +323,14 @@ export class InstanceDriver {
   async stop(): Promise<void> {
     this.handle({ type: 'shutdown', now: this.ports.scheduler.now() });
     this.announcer.stop();
-    await this.addressQueue;
+    this.ports.scheduler.cancel(this.addressBoundKey);
+    this.ports.scheduler.cancel(this.addressRoleRetryKey);
+    await this.keeper.settled();
+  }
+
+  /** Address changes not yet carried out (a delete being retried keeps stop() waiting). */
+  get addressesPending(): number {
+    return this.keeper.pending;
   }
 
   /** An advertisement that passed the §7.1 checks. */
@@ -269,8 +371,12 @@ export class InstanceDriver {
   }
 
   onLink(up: boolean): void {
-    const now = this.ports.scheduler.now();
-    this.handle(up ? { type: 'fault-cleared', source: 'link', now } : { type: 'fault-raised', source: 'link', now });
+    this.setFault('link-down', !up);
+  }
+
+  /** A master holds its addresses; the owner (255) holds them always, as its own (§5.2.4). */
+  private holdsAddresses(): boolean {
+    return this.state.name === 'active' && this.config.priority !== OWNER_PRIORITY;
   }
 
   /** Keeps the kernel's addresses in line with the role, whoever changed them. */
@@ -284,19 +390,44 @@ export class InstanceDriver {
     if (master && !present && entry.prefixLength === vip.prefixLength) {
       // A DHCP client or another network manager took the failover IP away from the master.
       // (Another prefix length is another address entry: its removal leaves ours in place.)
+      // Put back and announced again: neighbours (and a provider that learns the IP's place
+      // from gratuitous ARP) may have moved it meanwhile.
       this.counters.addressesRestored++;
       this.log.warn({ address, reason: 'removed-externally' }, 'virtual address removed by something else; putting it back');
-      this.queueAddress(vip, true);
+      this.keeper.want(vip, true, { announce: true });
     } else if (!master && present) {
-      // The provider may hand the failover IP to every member as its primary IP (DHCP), with
-      // its own prefix length: the kernel deletes an address only with the length it has.
-      this.counters.addressesRemoved++;
-      this.log.warn(
-        { address, prefixLength: entry.prefixLength, reason: 'added-externally', state: STATE_LABEL[this.state.name] },
-        'virtual address present while not master; removing it',
-      );
-      this.queueAddress({ bytes: vip.bytes, prefixLength: entry.prefixLength }, false);
+      this.removeStray(entry, 'added-externally');
     }
+  }
+
+  /**
+   * A VM that is not (yet) master must not hold the failover IP: after a crash or SIGKILL the
+   * addresses stay behind, and a provider may hand the IP out as the NIC's primary address.
+   * Called with what the interface holds when the instance binds to it.
+   */
+  removeStrayAddresses(present: readonly AddressEntry[]): void {
+    if (this.config.priority === OWNER_PRIORITY || this.state.name === 'active') return;
+    for (const entry of present) {
+      if (entry.family !== this.family || !this.setup.virtualAddresses.some((vip) => sameAddress(vip.bytes, entry.address))) continue;
+      this.removeStray(entry, 'present-at-startup');
+    }
+  }
+
+  private removeStray(entry: AddressEntry, reason: 'added-externally' | 'present-at-startup'): void {
+    // The provider may hand the failover IP to every member as its primary IP (DHCP), with
+    // its own prefix length: the kernel deletes an address only with the length it has.
+    this.counters.addressesRemoved++;
+    const address = formatAddress(entry.address);
+    this.log.warn(
+      { address, prefixLength: entry.prefixLength, reason, state: STATE_LABEL[this.state.name] },
+      `virtual address ${address} present on ${this.setup.link.name} while not master; removing it`,
+    );
+    this.keeper.want({ bytes: entry.address, prefixLength: entry.prefixLength }, false);
+  }
+
+  /** The address this instance advertises from (zeros while it has none). */
+  get sourceAddress(): Uint8Array {
+    return this.setup.source;
   }
 
   private handle(event: FsmEvent): void {
@@ -314,7 +445,10 @@ export class InstanceDriver {
     switch (action.type) {
       case 'transition':
         this.counters.transitions++;
-        if (action.from === 'active') this.announcer.stop();
+        if (action.from === 'active') {
+          this.announcer.stop();
+          this.ports.scheduler.cancel(this.addressBoundKey);
+        }
         afterwards.push(() => {
           this.logTransition(action.from, action.to, action.reason, now);
           if (action.to === 'active') this.checkFirstMastership(now);
@@ -338,10 +472,10 @@ export class InstanceDriver {
         this.ports.scheduler.cancel(this.timerKey(action.timer));
         return;
       case 'add-vips':
-        for (const vip of this.setup.virtualAddresses) this.queueAddress(vip, true);
+        for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, true);
         return;
       case 'del-vips':
-        for (const vip of this.setup.virtualAddresses) this.queueAddress(vip, false);
+        for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, false);
         return;
       case 'announce':
         if (action.cause === 'lower-priority-seen' && !this.reannounceAllowed(now)) return;
@@ -350,6 +484,47 @@ export class InstanceDriver {
       default:
         assertNever(action);
     }
+  }
+
+  private get addressBoundKey(): string {
+    return `${this.name}/address-bound`;
+  }
+
+  private get addressRoleRetryKey(): string {
+    return `${this.name}/address-role-retry`;
+  }
+
+  /**
+   * An add failed while master: announcing an address this NIC does not hold would draw the
+   * provider's route to a VM that drops the traffic, so announcements stop until it is in; if it
+   * is still not in after the bound, the role goes to a backup that can hold it.
+   */
+  private onAddFailing(since: number): void {
+    if (!this.holdsAddresses()) return;
+    this.announcer.stop();
+    if (this.ports.scheduler.has(this.addressBoundKey)) return;
+    const boundMs = Math.max(ADDRESS_BOUND_MIN_MS, ADDRESS_BOUND_INTERVALS * intervalMs(this.params.advertIntervalCs));
+    this.ports.scheduler.schedule(this.addressBoundKey, since + boundMs, () => this.giveUpForAddress());
+  }
+
+  private giveUpForAddress(): void {
+    if (!this.holdsAddresses() || this.keeper.addFailingSince() === null) return;
+    this.addressFaults++;
+    const waitMs = Math.min(ADDRESS_RETRY_MAX_MS, ADDRESS_RETRY_FIRST_MS * 2 ** (this.addressFaults - 1));
+    this.log.error({ reason: 'address-add-failed', retryInMs: waitMs }, 'virtual address could not be added; giving the role up (priority 0) and trying again later');
+    this.setFault('address-add-failed', true);
+    // Back into the protocol after the wait: as a Backup it defers to whoever took over, and if
+    // it becomes master again the add is tried again (with the bound again).
+    this.ports.scheduler.schedule(this.addressRoleRetryKey, this.ports.scheduler.now() + waitMs, () => this.setFault('address-add-failed', false));
+  }
+
+  private onInstalled(announce: boolean): void {
+    if (!this.holdsAddresses()) return;
+    if (this.keeper.addFailingSince() === null) {
+      this.ports.scheduler.cancel(this.addressBoundKey);
+      this.addressFaults = 0;
+    }
+    if (announce) this.announcer.burst(this.ports.scheduler.now());
   }
 
   /**
@@ -400,20 +575,16 @@ export class InstanceDriver {
       role: { expected: role.expected, matches: role.matches },
       steppedDown: this.state.held,
       faults: [...this.state.faults],
+      addressesPending: this.keeper.pending,
       virtualAddresses: this.config.virtualAddresses.map((p) => `${p.address}/${p.prefixLength}`),
       counters: structuredClone(this.counters),
     };
   }
 
-  /** The shared socket stopped receiving: without hearing peers this instance must not lead. */
-  onReceiveLost(): void {
-    this.handle({ type: 'fault-raised', source: 'receive-socket', now: this.ports.scheduler.now() });
-  }
-
   /** Puts the virtual addresses back if master (after lost netlink notifications). */
   reassertAddresses(): void {
-    if (this.state.name !== 'active' || this.config.priority === OWNER_PRIORITY) return;
-    for (const vip of this.setup.virtualAddresses) this.queueAddress(vip, true);
+    if (!this.holdsAddresses()) return;
+    for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, true);
   }
 
   /** A reload changed the log level: child loggers keep theirs unless told. */
@@ -432,6 +603,7 @@ export class InstanceDriver {
         to: STATE_LABEL[to],
         state: STATE_LABEL[to],
         reason,
+        ...(to === 'fault' ? { faults: [...this.state.faults] } : {}),
         priority: this.state.priority,
         expectedRole: role.expected,
         roleMatches: role.matches,
@@ -453,7 +625,7 @@ export class InstanceDriver {
         { family: this.family, src: this.setup.source, dst, variant: config.checksum },
       );
       try {
-        this.ports.transport.send(message, this.setup.source, dst);
+        this.transport.send(message, this.setup.source, dst);
         this.counters.advertsSent++;
       } catch (error) {
         this.noteSendError(error);
@@ -466,28 +638,6 @@ export class InstanceDriver {
     // A stopping or faulty master still tries its priority-0 release; failing then is expected.
     const level = this.state.name === 'active' ? 'warn' : 'debug';
     if (this.limiter.allow('send-error', this.ports.scheduler.now())) this.log[level]({ err: String(error) }, 'advertisement not sent');
-  }
-
-  /**
-   * Address changes run one at a time, in the order the state machine asked for them. When none
-   * is pending the request is issued at once, synchronously, so that the netlink add really goes
-   * out before the advertisement and the announcement that follow it in the same step.
-   */
-  private queueAddress(vip: VirtualAddress, add: boolean): void {
-    const { ifindex } = this.setup.link;
-    const change = async (): Promise<void> => {
-      try {
-        if (add) await this.ports.addresses.addAddress(ifindex, this.family, vip.bytes, vip.prefixLength, { nodad: true });
-        else await this.ports.addresses.deleteAddress(ifindex, this.family, vip.bytes, vip.prefixLength);
-      } catch (error) {
-        const what = add ? 'cannot add virtual address' : 'cannot remove virtual address';
-        this.log.error({ address: formatAddress(vip.bytes), err: String(error) }, what);
-      } finally {
-        this.pendingAddressChanges--;
-      }
-    };
-    this.pendingAddressChanges++;
-    this.addressQueue = this.pendingAddressChanges === 1 ? change() : this.addressQueue.then(change);
   }
 
   private warnLimited(key: string, message: string, fields: Record<string, unknown>): void {

@@ -21,16 +21,24 @@ import { Daemon, type DaemonPorts } from './daemon.js';
 import { NotifyHooks } from './notify-hooks.js';
 import { InstanceHealth } from './tracking/instance-health.js';
 import { createLogger, type Logger } from './logger.js';
+import { HoldStore, stateDirectory } from './hold-store.js';
 import { Scheduler } from './scheduler.js';
+import { SerialQueue } from './serial-queue.js';
 import { StartupError } from './startup-error.js';
 import { statusLine, SystemdNotifier } from './systemd-notify.js';
 
-/** SIGTERM must end the process within a second; a clean stop takes a few milliseconds. */
-const STOP_DEADLINE_MS = 900;
+/**
+ * A clean stop takes a few milliseconds. A slow netlink queue gets time to remove the addresses
+ * (a delete that fails is retried until this deadline); whatever is left then, the unit's
+ * ExecStopPost= cleanup removes (ipfailoverd --cleanup). Below TimeoutStopSec=10s.
+ */
+const STOP_DEADLINE_MS = 5_000;
 
 export interface RunOptions {
   readonly configFile: string;
   readonly version: string;
+  /** Exit 69 if an interface or its source address is missing at start (see --strict-startup). */
+  readonly strictStartup?: boolean;
 }
 
 function capabilityMessage(names: readonly string[]): string {
@@ -45,11 +53,12 @@ function asStartupError(error: unknown): StartupError {
   return new StartupError('network', error instanceof Error ? error.message : String(error), { cause: error });
 }
 
-function realPorts(addresses: AddressPort, scheduler: Scheduler, log: Logger): DaemonPorts {
+function realPorts(addresses: AddressPort, scheduler: Scheduler, log: Logger, config: DaemonConfig): DaemonPorts {
   return {
     addresses,
     scheduler,
     log,
+    holds: new HoldStore(stateDirectory(config.stateDirectory), log),
     // Every socket joins the group on its interface: a reload may add a multicast instance, and
     // unicast instances drop what does not come from their peers anyway.
     openTransport: (link, family) =>
@@ -88,7 +97,7 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
         daemon?.resync();
       },
     });
-    daemon = await Daemon.start(config, realPorts(addresses, scheduler, log));
+    daemon = await Daemon.start(config, realPorts(addresses, scheduler, log, config), { strict: options.strictStartup === true });
   } catch (error) {
     addresses?.close();
     const problem = asStartupError(error);
@@ -101,31 +110,29 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
   const summary = () => statusLine(running.snapshot().map((s) => ({ name: s.name, state: s.state })));
   running.onTransition(() => notifier.status(summary()));
 
-  let reloading: Promise<Record<string, unknown>> | null = null;
+  // Reloads run one at a time, each reading the file when its turn comes (serial-queue.ts).
+  const reloads = new SerialQueue();
   let stopping = false;
-  const reload = (): Promise<Record<string, unknown>> => {
-    if (stopping) return Promise.reject(new Error('stopping: no reload'));
-    reloading ??= (async () => {
-      notifier.reloading();
-      try {
-        const result = await loadConfigFile(options.configFile);
-        if (!result.ok) {
-          for (const issue of result.errors) log.error({ path: issue.path, code: issue.code }, `reload rejected: ${formatIssue(issue)}`);
-          throw new Error(`${options.configFile}: ${result.errors.length} error(s); the running configuration is kept: ${result.errors.map(formatIssue).join('; ')}`);
-        }
-        const { plan, failed } = await running.reload(result.config);
-        log.level = result.config.log.level;
-        log.info({ ...plan, failed }, 'configuration reloaded');
-        for (const failure of failed) log.error(failure, `reload: instance ${failure.instance} not started`);
-        return { plan, failed };
-      } finally {
-        // After STOPPING=1 systemd must not hear READY=1 again.
-        if (!stopping) notifier.ready(summary());
-        reloading = null;
+  const reloadOnce = async (): Promise<Record<string, unknown>> => {
+    if (stopping) throw new Error('stopping: no reload');
+    notifier.reloading();
+    try {
+      const result = await loadConfigFile(options.configFile);
+      if (!result.ok) {
+        for (const issue of result.errors) log.error({ path: issue.path, code: issue.code }, `reload rejected: ${formatIssue(issue)}`);
+        throw new Error(`${options.configFile}: ${result.errors.length} error(s); the running configuration is kept: ${result.errors.map(formatIssue).join('; ')}`);
       }
-    })();
-    return reloading;
+      const { plan, failed } = await running.reload(result.config);
+      log.level = result.config.log.level;
+      log.info({ ...plan, failed }, 'configuration reloaded');
+      for (const failure of failed) log.error(failure, `reload: instance ${failure.instance} not started`);
+      return { plan, failed };
+    } finally {
+      // After STOPPING=1 systemd must not hear READY=1 again.
+      if (!stopping) notifier.ready(summary());
+    }
   };
+  const reload = (): Promise<Record<string, unknown>> => (stopping ? Promise.reject(new Error('stopping: no reload')) : reloads.run(reloadOnce));
 
   let server: Server | undefined;
   try {
@@ -157,9 +164,9 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
       server?.close();
       // Whatever happens, the process ends in time; a clean stop ends it sooner.
       setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
-      // A reload in flight finishes first: otherwise it would start instances after the stop.
-      const settled = (reloading ?? Promise.resolve()).catch(() => undefined);
-      settled.then(() => running.stop()).then(
+      // A reload in flight finishes first (queued ones refuse): otherwise it would start
+      // instances after the stop.
+      reloads.idle().then(() => running.stop()).then(
         () => {
           addresses?.close();
           resolve(0);

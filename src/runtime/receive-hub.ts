@@ -3,11 +3,17 @@
  * through the RFC 9568 §7.1 checks once, then to the instance its VRID names. A dropped packet
  * is counted against that instance when its VRID can be read (even a packet with a bad TTL),
  * against the hub otherwise; either way the log line is rate-limited per reason and peer.
+ *
+ * The hub owns the socket's life: a socket that cannot be opened, or stops receiving, makes its
+ * instances deaf (Fault "socket-deaf": a backup that cannot hear would wrongly take the role)
+ * and is opened again with backoff; once it is open they rejoin the protocol. Drivers send
+ * through `transport`, which always speaks to the socket of the moment. An exception thrown
+ * while handling a packet is our bug: it is counted and logged, and the socket reads on.
  */
 
 import { checkReceived, type ReceivedPacket, type RejectReason } from '../protocol/receive-checks.js';
 import { formatAddress } from '../protocol/ip-address.js';
-import type { InboundPacket, VrrpTransport } from '../net/ports.js';
+import { NetError, type InboundPacket, type VrrpTransport } from '../net/ports.js';
 import { bump } from './counters.js';
 import type { InstanceDriver } from './instance-driver.js';
 import type { Logger } from './logger.js';
@@ -18,29 +24,104 @@ import type { Scheduler } from './scheduler.js';
 /** Reasons that are the normal life of a shared segment, not an error worth a warning. */
 const QUIET: ReadonlySet<RejectReason> = new Set(['unknown-vrid']);
 
+/** Reopening a failed socket: 100 ms doubling to 5 s. */
+export const REOPEN_FIRST_MS = 100;
+export const REOPEN_MAX_MS = 5_000;
+
 export class ReceiveHub {
   private readonly byVrid = new Map<number, InstanceDriver>();
   private readonly limiter = new RateLimiter(60_000);
   /** Drops that could not be tied to a configured instance. */
   readonly unattributed: Partial<Record<RejectReason, number>> = {};
+  /** Exceptions our own packet handling threw (bugs), each one contained. */
+  handlerErrors = 0;
+  private socket: VrrpTransport | null = null;
+  private failures = 0;
+  private closed = false;
+  /** What the drivers send through: the current socket, or EBADF while there is none. */
+  readonly transport: VrrpTransport;
 
   constructor(
-    readonly transport: VrrpTransport,
+    private readonly open: () => VrrpTransport,
     private readonly scheduler: Scheduler,
     private readonly log: Logger,
+    private readonly key: string,
   ) {
-    transport.onPacket((packet) => this.receive(packet));
-    transport.onSendError((error) => {
+    const current = (): VrrpTransport => {
+      if (this.socket === null) throw new NetError('EBADF', `send on ${this.key}: the VRRP socket is being reopened`);
+      return this.socket;
+    };
+    this.transport = {
+      send: (message, src, dst) => current().send(message, src, dst),
+      onPacket: () => undefined,
+      onSendError: () => undefined,
+      onReceiveError: () => undefined,
+      close: () => this.close(),
+    };
+    this.openSocket();
+  }
+
+  /** Whether the socket is open and receiving. */
+  get deaf(): boolean {
+    return this.socket === null;
+  }
+
+  private get reopenKey(): string {
+    return `hub/${this.key}/reopen`;
+  }
+
+  private openSocket(): void {
+    if (this.closed) return;
+    let socket: VrrpTransport;
+    try {
+      socket = this.open();
+    } catch (error) {
+      this.failures++;
+      const delay = Math.min(REOPEN_MAX_MS, REOPEN_FIRST_MS * 2 ** (this.failures - 1));
+      if (this.limiter.allow('open-failed', this.scheduler.now())) {
+        this.log.error({ err: String(error), socket: this.key, attempt: this.failures, retryInMs: delay, reason: 'socket-deaf' }, 'VRRP socket cannot be opened; its instances stay in FAULT; retrying');
+      }
+      this.scheduler.schedule(this.reopenKey, this.scheduler.now() + delay, () => this.openSocket());
+      return;
+    }
+    socket.onPacket((packet) => this.receiveGuarded(packet));
+    socket.onSendError((error) => {
       for (const driver of this.byVrid.values()) driver.noteSendError(error);
     });
-    transport.onReceiveError((error, fatal) => {
-      this.log.error({ err: error.message, code: error.code, fatal }, fatal ? 'VRRP socket stopped receiving; its instances go to FAULT' : 'VRRP receive error');
-      if (fatal) for (const driver of this.byVrid.values()) driver.onReceiveLost();
-    });
+    socket.onReceiveError((error, fatal) => this.onReceiveError(socket, error, fatal));
+    this.socket = socket;
+    if (this.failures > 0) this.log.info({ socket: this.key, attempts: this.failures + 1 }, 'VRRP socket open again; its instances rejoin the protocol');
+    this.failures = 0;
+    for (const driver of this.byVrid.values()) driver.setFault('socket-deaf', false);
+  }
+
+  private onReceiveError(socket: VrrpTransport, error: NetError, fatal: boolean): void {
+    this.log.error({ err: error.message, code: error.code, fatal, socket: this.key, ...(fatal ? { reason: 'socket-deaf' } : {}) }, fatal ? 'VRRP socket stopped receiving; its instances go to FAULT until it is open again' : 'VRRP receive error');
+    if (!fatal || socket !== this.socket) return;
+    // Faults first, while the socket may still send: a deaf master's priority-0 release lets a
+    // backup take over after Skew_Time instead of Active_Down_Interval.
+    for (const driver of this.byVrid.values()) driver.setFault('socket-deaf', true);
+    this.socket = null;
+    socket.close();
+    // The first reopen is almost at once: most losses are one-off (a closed descriptor).
+    this.failures = Math.max(this.failures, 1);
+    this.scheduler.schedule(this.reopenKey, this.scheduler.now() + REOPEN_FIRST_MS, () => this.openSocket());
+  }
+
+  private receiveGuarded(packet: InboundPacket): void {
+    try {
+      this.receive(packet);
+    } catch (error) {
+      this.handlerErrors++;
+      if (this.limiter.allow('handler-error', this.scheduler.now())) {
+        this.log.error({ err: error instanceof Error ? (error.stack ?? error.message) : String(error), socket: this.key, count: this.handlerErrors, reason: 'handler-error' }, 'bug: handling a VRRP packet threw; the packet is lost, the socket reads on');
+      }
+    }
   }
 
   add(driver: InstanceDriver): void {
     this.byVrid.set(driver.vrid, driver);
+    driver.setFault('socket-deaf', this.deaf);
   }
 
   remove(driver: InstanceDriver): void {
@@ -75,6 +156,10 @@ export class ReceiveHub {
   }
 
   close(): void {
-    this.transport.close();
+    if (this.closed) return;
+    this.closed = true;
+    this.scheduler.cancel(this.reopenKey);
+    this.socket?.close();
+    this.socket = null;
   }
 }

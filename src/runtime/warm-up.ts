@@ -11,7 +11,8 @@
 import { pino } from 'pino';
 import type { InstanceConfig } from '../config/types.js';
 import { parseAddress } from '../protocol/ip-address.js';
-import type { AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
+import { nullAddresses, nullFrames, nullTransport } from '../net/null-ports.js';
+import type { LinkInfo } from '../net/ports.js';
 import { InstanceDriver } from './instance-driver.js';
 import { ManualTime } from './manual-time.js';
 import { Scheduler } from './scheduler.js';
@@ -19,27 +20,6 @@ import { Scheduler } from './scheduler.js';
 export const WARM_EVERY_MS = 60_000;
 
 const SILENT = pino({ level: 'silent' });
-
-const nullTransport: VrrpTransport = {
-  send: () => undefined,
-  onPacket: () => undefined,
-  onSendError: () => undefined,
-  onReceiveError: () => undefined,
-  close: () => undefined,
-};
-
-const nullFrames: FrameSender = { send: () => undefined, close: () => undefined };
-
-function nullAddresses(link: LinkInfo): AddressPort {
-  return {
-    getLink: async () => link,
-    listAddresses: async () => [],
-    addAddress: async () => undefined,
-    deleteAddress: async () => undefined,
-    watch: () => () => undefined,
-    close: () => undefined,
-  };
-}
 
 /** One takeover and release of a throwaway copy of `config`, on null ports; its transitions. */
 export async function rehearseTakeover(config: InstanceConfig, link: LinkInfo): Promise<string[]> {

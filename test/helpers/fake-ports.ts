@@ -19,6 +19,7 @@ export class Recorder {
 
 export class FakeTransport implements VrrpTransport {
   private listener: ((packet: InboundPacket) => void) | null = null;
+  closed = false;
   constructor(private readonly recorder: Recorder) {}
   send(message: Uint8Array, _src: Uint8Array, dst: Uint8Array): void {
     this.recorder.calls.push({ kind: 'send', dst: formatAddress(dst), message });
@@ -37,27 +38,53 @@ export class FakeTransport implements VrrpTransport {
   failReceive(error: NetError, fatal: boolean): void {
     this.receiveError?.(error, fatal);
   }
-  close(): void {}
+  close(): void {
+    this.closed = true;
+  }
 }
+
+/** Decides the fate of one netlink address request: undefined lets it through. */
+export type AddressFault = (request: { kind: 'add' | 'del'; address: string; prefixLength: number; attempt: number }) => Error | 'hang' | undefined;
 
 export class FakeAddresses implements AddressPort {
   readonly present: AddressEntry[] = [];
+  /** The links by name; a test deletes or replaces them. */
+  readonly links = new Map<string, LinkInfo>();
+  /** Set to fail (or never answer) requests on demand; every attempt is counted per address. */
+  fault: AddressFault | undefined;
+  private readonly attempts = new Map<string, number>();
+  /** The ifindex of every add and delete, in order. */
+  readonly ifindexes: number[] = [];
   private listener: ((change: NetlinkChange) => void) | null = null;
   constructor(
     private readonly recorder: Recorder,
-    private readonly link: LinkInfo,
-  ) {}
+    link: LinkInfo,
+  ) {
+    this.links.set(link.name, link);
+  }
   async getLink(name: string): Promise<LinkInfo | null> {
-    return name === this.link.name ? this.link : null;
+    return this.links.get(name) ?? null;
   }
   async listAddresses(ifindex: number, family: IpFamily): Promise<AddressEntry[]> {
     return this.present.filter((e) => e.ifindex === ifindex && e.family === family);
   }
-  async addAddress(_ifindex: number, _family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
+  async addAddress(ifindex: number, _family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
     this.recorder.calls.push({ kind: 'add', address: formatAddress(address), prefixLength });
+    this.ifindexes.push(ifindex);
+    await this.decide('add', address, prefixLength);
   }
-  async deleteAddress(_ifindex: number, _family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
+  async deleteAddress(ifindex: number, _family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
     this.recorder.calls.push({ kind: 'del', address: formatAddress(address), prefixLength });
+    this.ifindexes.push(ifindex);
+    await this.decide('del', address, prefixLength);
+  }
+  private decide(kind: 'add' | 'del', address: Uint8Array, prefixLength: number): Promise<void> {
+    const key = `${kind} ${formatAddress(address)}/${prefixLength}`;
+    const attempt = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempt);
+    const outcome = this.fault?.({ kind, address: formatAddress(address), prefixLength, attempt });
+    if (outcome === 'hang') return new Promise(() => undefined);
+    return outcome === undefined ? Promise.resolve() : Promise.reject(outcome);
   }
   watch(listener: (change: NetlinkChange) => void): () => void {
     this.listener = listener;

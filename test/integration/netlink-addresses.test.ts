@@ -21,7 +21,7 @@ const WAIT_MS = 5000;
 
 interface Link { ifindex: number; name: string; mac: string; up: boolean; mtu: number }
 interface Entry { ifindex: number; family: 4 | 6; address: string; prefixLength: number; scope: string; secondary: boolean; tentative: boolean }
-type Change = { type: 'link'; link: Link } | { type: 'address-added' | 'address-removed'; entry: Entry };
+type Change = { type: 'link' | 'link-removed'; link: Link } | { type: 'address-added' | 'address-removed'; entry: Entry };
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string; operation: string };
 
 /** One driver process inside the namespace, spoken to in JSON lines. */
@@ -278,7 +278,7 @@ if (process.getuid?.() !== 0) {
     const ve2 = await ipLink('ve2');
     mark = driver.changes.length;
     await ip('link', 'del', 've2');
-    const gone = await driver.change(mark, (c) => c.type === 'link' && c.link.ifindex === ve2.ifindex && !c.link.up, 've2 gone');
+    const gone = await driver.change(mark, (c) => c.type === 'link-removed' && c.link.ifindex === ve2.ifindex && !c.link.up, 've2 gone');
     t.match(gone, { link: { name: 've2', up: false } }, 'a link that disappears reads as down');
   });
 

@@ -6,7 +6,8 @@ t.test('commands', async (t) => {
   const cases: Array<[string[], CliCommand]> = [
     [['--check-config', 'a.json'], { kind: 'check-config', file: 'a.json' }],
     [['--check-config=a.json'], { kind: 'check-config', file: 'a.json' }],
-    [['--config', '/etc/ipfailoverd/config.json'], { kind: 'run', configFile: '/etc/ipfailoverd/config.json' }],
+    [['--config', '/etc/ipfailoverd/config.json'], { kind: 'run', configFile: '/etc/ipfailoverd/config.json', strictStartup: false }],
+    [['--config', 'a.json', '--strict-startup'], { kind: 'run', configFile: 'a.json', strictStartup: true }],
     [['--help'], { kind: 'help' }],
     [['-h'], { kind: 'help' }],
     [['--version'], { kind: 'version' }],
@@ -24,6 +25,7 @@ t.test('usage errors say what is wrong', async (t) => {
     [['--config', 'a.json', '--check-config', 'b.json'], 'cannot be combined'],
     [['--config', 'a.json', '--config', 'b.json'], '--config given more than once'],
     [['a.json'], "'a.json'"],
+    [['--strict-startup', '--check-config', 'a.json'], '--strict-startup goes with --config'],
   ];
   for (const [argv, message] of cases) {
     const command = parseCliArgs(argv);

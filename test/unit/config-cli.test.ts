@@ -72,7 +72,7 @@ t.test('unknown options and missing commands are usage errors (64)', async (t) =
   }
 });
 
-t.test('--config validates first (78), then names a missing interface (69) before touching the network', async (t) => {
+t.test('--config validates first (78); with --strict-startup it names a missing interface (69) before touching the network', async (t) => {
   const dir = t.testdir({
     'bad.json': JSON.stringify(configWith(instance({ vrid: 0 }))),
     'missing.json': JSON.stringify(configWith(instance({ interface: 'ipfo-absent0' }))),
@@ -80,7 +80,7 @@ t.test('--config validates first (78), then names a missing interface (69) befor
   const bad = run('--config', join(dir, 'bad.json'));
   t.equal(bad.status, 78);
   t.match(bad.stderr, '/instances/0/vrid: ');
-  const missing = run('--config', join(dir, 'missing.json'));
+  const missing = run('--config', join(dir, 'missing.json'), '--strict-startup');
   t.equal(missing.status, 69, 'EX_UNAVAILABLE: systemd retries, as for a NIC that is late at boot');
   t.match(missing.stdout, 'interface ipfo-absent0 (instance');
 });

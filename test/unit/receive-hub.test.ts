@@ -4,49 +4,125 @@ import { encode } from '../../src/protocol/advertisement.js';
 import { NetError } from '../../src/net/ports.js';
 import { InstanceDriver } from '../../src/runtime/instance-driver.js';
 import { RateLimiter } from '../../src/runtime/rate-limit.js';
-import { ReceiveHub } from '../../src/runtime/receive-hub.js';
+import { ReceiveHub, REOPEN_FIRST_MS } from '../../src/runtime/receive-hub.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
 import { ip } from '../helpers/addresses.js';
 import { FakeAddresses, FakeFrames, FakeTransport, LINK, memoryLogger, Recorder } from '../helpers/fake-ports.js';
 import { FakeTime } from '../helpers/fake-time.js';
 
-function setup() {
+function setup(options: { failOpens?: number } = {}) {
   const result = validateConfig({ instances: [{ name: 'web', interface: 'eth0', vrid: 51, advertIntervalMs: 100, virtualAddresses: ['203.0.113.10/32'] }] });
   if (!result.ok) throw new Error('bad test config');
   const time = new FakeTime();
   const scheduler = new Scheduler(time, time);
   const recorder = new Recorder();
-  const transport = new FakeTransport(recorder);
+  const opened: FakeTransport[] = [];
+  let refusals = options.failOpens ?? 0;
+  // The port a hub opens its socket through; it can refuse, as socket() does without a device.
+  const open = (): FakeTransport => {
+    if (refusals > 0) {
+      refusals--;
+      throw new NetError('ENODEV', 'open IPv4 VRRP socket on eth0');
+    }
+    const transport = new FakeTransport(recorder);
+    opened.push(transport);
+    return transport;
+  };
   const { log, lines } = memoryLogger();
-  const hub = new ReceiveHub(transport, scheduler, log);
+  const hub = new ReceiveHub(open, scheduler, log, 'eth0/4');
   const driver = new InstanceDriver(
     { config: result.config.instances[0]!, link: LINK, source: ip('192.0.2.1'), destinations: [ip('224.0.0.18')], virtualAddresses: [{ bytes: ip('203.0.113.10'), prefixLength: 32 }] },
-    { scheduler, transport, addresses: new FakeAddresses(recorder, LINK), frames: new FakeFrames(recorder), log },
+    { scheduler, transport: hub.transport, addresses: new FakeAddresses(recorder, LINK), frames: new FakeFrames(recorder), log },
   );
   hub.add(driver);
-  return { hub, driver, transport, time, lines };
+  const transport = () => opened.at(-1)!;
+  return { hub, driver, transport, opened, time, lines, recorder };
 }
 
-t.test('a socket that stops receiving sends its instances to FAULT: a deaf backup must not lead', async (t) => {
-  const { driver, transport, time, lines } = setup();
+const ADVERT = encode({ vrid: 51, priority: 200, maxAdvertIntervalCs: 10, addresses: [ip('203.0.113.10')] }, { family: 4, src: ip('192.0.2.9'), dst: ip('224.0.0.18'), variant: 'rfc5798' });
+const packet = { family: 4 as const, ifindex: LINK.ifindex, src: ip('192.0.2.9'), dst: ip('224.0.0.18'), ttl: 255, message: ADVERT };
+
+t.test('a socket that stops receiving makes its instances deaf (FAULT socket-deaf) until it is open again', async (t) => {
+  const { driver, transport, opened, time, lines } = setup();
   driver.start();
-  transport.failReceive(new NetError('EIO', 'receive on eth0'), true);
+  const first = transport();
+  first.failReceive(new NetError('EIO', 'receive on eth0'), true);
+  t.equal(driver.current.name, 'fault', 'a deaf backup must not lead');
+  t.same(driver.current.faults, ['socket-deaf']);
+  t.ok(first.closed, 'the dead socket is closed');
+  t.ok(lines.some((l) => l.level === 50 && l.fatal === true && l.reason === 'socket-deaf'), 'logged as an error with the reason');
+  time.advanceTo(time.now() + REOPEN_FIRST_MS + 1);
+  t.equal(opened.length, 2, 'opened again after the first backoff');
+  t.equal(driver.current.name, 'backup', 'back in the protocol by itself');
+  t.same(driver.current.faults, []);
+  transport().deliver(packet);
+  t.equal(driver.counters.advertsReceived, 1, 'the new socket delivers to the instance');
+  t.equal(driver.current.activeAddress?.join('.'), '192.0.2.9');
+});
+
+t.test('a socket that cannot be opened is retried with backoff, its instances in FAULT meanwhile', async (t) => {
+  const { driver, opened, time, lines } = setup({ failOpens: 3 });
+  driver.start();
   t.equal(driver.current.name, 'fault');
-  t.same(driver.current.faults, ['receive-socket']);
-  time.advanceTo(10_000);
-  t.equal(driver.current.name, 'fault', 'and stays there');
-  t.ok(lines.some((l) => l.level === 50 && l.fatal === true), 'logged as an error');
+  t.same(driver.current.faults, ['socket-deaf']);
+  time.advanceTo(REOPEN_FIRST_MS + 1);
+  t.equal(opened.length, 0, 'second attempt refused too');
+  time.advanceTo(REOPEN_FIRST_MS * 3 + 2);
+  t.equal(opened.length, 0, 'third attempt (after 200 ms more) refused');
+  time.advanceTo(REOPEN_FIRST_MS * 7 + 3);
+  t.equal(opened.length, 1, 'fourth attempt, 400 ms later, opens it');
+  t.equal(driver.current.name, 'backup');
+  t.equal(lines.filter((l) => l.reason === 'socket-deaf' && l.level === 50).length, 1, 'the refusals are logged once (rate-limited)');
+});
+
+t.test('an exception thrown by our own packet handling never closes or deafens the socket', async (t) => {
+  const { driver, transport, hub, lines } = setup();
+  driver.start();
+  const original = driver.onAdvertisement.bind(driver);
+  let calls = 0;
+  // The driver is ours: a throwing handler stands for a bug in it.
+  driver.onAdvertisement = (...args) => {
+    calls++;
+    if (calls === 1) throw new Error('a bug');
+    original(...args);
+  };
+  t.doesNotThrow(() => transport().deliver(packet));
+  t.equal(hub.handlerErrors, 1, 'counted');
+  t.ok(lines.some((l) => l.reason === 'handler-error'), 'and logged');
+  t.notOk(transport().closed);
+  t.equal(hub.deaf, false);
+  transport().deliver(packet);
+  t.equal(driver.counters.advertsReceived, 1, 'the next packet is handled');
+  t.equal(driver.current.name, 'backup');
+});
+
+t.test('a deaf master releases with priority 0 through the failing socket before it is closed', async (t) => {
+  const { driver, transport, time, recorder } = setup();
+  driver.start();
+  time.advanceTo(400);
+  t.equal(driver.current.name, 'active');
+  const before = recorder.calls.length;
+  transport().failReceive(new NetError('EIO', 'receive on eth0'), true);
+  t.equal(driver.current.name, 'fault', 'gives the role up');
+  const release = recorder.calls.slice(before).find((c) => c.kind === 'send');
+  t.equal(release?.kind === 'send' ? release.message[2] : undefined, 0, 'priority 0 sent');
+  await new Promise(setImmediate); // the takeover's add is answered, then the delete goes out
+  t.ok(recorder.calls.slice(before).some((c) => c.kind === 'del'), 'and the address removed');
+  time.advanceTo(time.now() + REOPEN_FIRST_MS + 1);
+  transport().send(new Uint8Array(1), ip('192.0.2.1'), ip('224.0.0.18'));
+  t.equal(driver.counters.sendErrors, 0, 'nothing failed to send');
 });
 
 t.test('a passing receive error is logged, nothing more', async (t) => {
   const { driver, transport } = setup();
   driver.start();
-  transport.failReceive(new NetError('ENOBUFS', 'receive on eth0'), false);
+  transport().failReceive(new NetError('ENOBUFS', 'receive on eth0'), false);
   t.equal(driver.current.name, 'backup');
 });
 
 t.test('packets from ever-new sources cost one log line per reason and bounded memory', async (t) => {
-  const { transport, lines, hub } = setup();
+  const { transport: current, lines, hub } = setup();
+  const transport = current();
   const message = encode({ vrid: 99, priority: 100, maxAdvertIntervalCs: 10, addresses: [ip('203.0.113.99')] }, { family: 4, src: ip('0.0.0.0'), dst: ip('224.0.0.18'), variant: 'rfc9568' });
   for (let i = 0; i < 500; i++) {
     transport.deliver({ family: 4, ifindex: LINK.ifindex, src: ip(`198.51.100.${i % 250}`), dst: ip('224.0.0.18'), ttl: 255, message });

@@ -70,7 +70,9 @@ export class Cluster {
   writeConfig(index: number, instances: readonly InstanceJson[], extra: Record<string, unknown> = {}): { file: string; socket: string } {
     const file = join(this.dir, `member-${index}.json`);
     const socket = join(this.dir, `m${index}.sock`);
-    writeFileSync(file, JSON.stringify({ statusSocket: socket, log: { level: 'debug' }, ...extra, instances }, null, 2));
+    // Each member its own state directory: step-down holds must not leak between members or tests.
+    const stateDirectory = join(this.dir, `state-${index}`);
+    writeFileSync(file, JSON.stringify({ statusSocket: socket, stateDirectory, log: { level: 'debug' }, ...extra, instances }, null, 2));
     return { file, socket };
   }
 

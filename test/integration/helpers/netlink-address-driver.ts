@@ -39,7 +39,7 @@ function entryJson(entry: AddressEntry): object {
 }
 
 function changeJson(change: NetlinkChange): object {
-  return change.type === 'link' ? { type: change.type, link: linkJson(change.link) } : { type: change.type, entry: entryJson(change.entry) };
+  return change.type === 'link' || change.type === 'link-removed' ? { type: change.type, link: linkJson(change.link) } : { type: change.type, entry: entryJson(change.entry) };
 }
 
 function bytes(text: string | undefined): Uint8Array {
