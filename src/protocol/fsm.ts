@@ -6,9 +6,9 @@
  *   - every change of state starts with its `transition` action (the runtime writes its log line
  *     once the step's wire actions are done, in the same tick);
  *   - becoming Active adds the addresses, sends an advertisement, then announces (§6.4.2);
- *   - leaving Active sends priority 0 (where §6.4.3 says so), then removes the addresses;
- *   - leaving Active for a better router sends one last advertisement with this router's own
- *     priority, then removes the addresses (see activeOnAdvert: the winner of a split brain
+ *   - leaving Active sends one last advertisement, then removes the addresses: priority 0 where
+ *     §6.4.3 says so (shutdown, and fault and step-down as if so), this router's own priority
+ *     when it gives way to a better router (see activeOnAdvert: the winner of a split brain
  *     hears it and re-announces).
  */
 
@@ -110,11 +110,11 @@ function becomeActive(d: Draft, reason: TransitionReason): void {
  * over after Skew_Time, or this router's own priority when a better one took over; then the
  * addresses go.
  */
-function leaveActive(d: Draft, to: StateName, reason: TransitionReason, parting: number | null): void {
+function leaveActive(d: Draft, to: StateName, reason: TransitionReason, parting: number): void {
   enter(d, to, reason);
   forgetActive(d);
   cancelAll(d);
-  if (parting !== null) d.actions.push({ type: 'send-advert', priority: parting });
+  d.actions.push({ type: 'send-advert', priority: parting });
   // The owner's addresses are its own interface addresses (§5.2.4): they stay where they are.
   if (d.params.priority !== OWNER_PRIORITY) d.actions.push({ type: 'del-vips' });
 }
@@ -248,6 +248,7 @@ function backupOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
   if (priority === RELEASE_PRIORITY) {
     // "Set the Active_Down_Timer to Skew_Time." Nobody is Active now: nobody to preempt.
     d.state.activePriority = null;
+    cancel(d, 'preempt');
     armActiveDown(d, skewTimeMs(d.state.priority, d.state.activeAdverIntervalCs), 'release');
     return;
   }

@@ -7,7 +7,7 @@
 
 import t from 'tap';
 import type { FsmEvent } from '../../src/protocol/fsm-types.js';
-import { activeDownIntervalMs } from '../../src/protocol/timers.js';
+import { activeDownIntervalMs, skewTimeMs } from '../../src/protocol/timers.js';
 import { active, advert, backup, LOWER_PEER, params, run } from '../helpers/fsm.js';
 
 const priority = (value: number, now: number): FsmEvent => ({ type: 'priority', priority: value, now });
@@ -83,9 +83,13 @@ t.test('without a delay, a priority change that no longer beats the Active route
 
 t.test('a priority change with no Active router known changes nothing but the priority', async (t) => {
   const p = params({ priority: 150, preemptDelayMs: 5000 });
-  const released = run(p, [advert(100, LOWER_PEER, 1000), advert(0, LOWER_PEER, 1500)], backup(p)).state;
-  const raised = run(p, [priority(200, 1600)], released);
-  t.same(raised.actions, [{ type: 'cancel', timer: 'preempt' }], 'the Active router released: nobody to preempt');
+  const released = run(p, [advert(100, LOWER_PEER, 1000), advert(0, LOWER_PEER, 1500)], backup(p));
+  t.same(released.actions, [
+    { type: 'cancel', timer: 'preempt' },
+    { type: 'arm', timer: 'activeDown', at: 1500 + skewTimeMs(150, 100) },
+  ], 'the Active router released: nobody to preempt, a takeover after Skew_Time');
+  const raised = run(p, [priority(200, 1600)], released.state);
+  t.same(raised.actions, []);
   t.equal(raised.state.downCause, 'release', 'the release takeover is kept');
   const fresh = run(p, [priority(200, 10)], backup(p));
   t.same(fresh.actions, []);
