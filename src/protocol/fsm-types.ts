@@ -17,7 +17,10 @@ export type StateName = 'initialize' | 'backup' | 'active' | 'fault';
  */
 export type TimerName = 'adver' | 'activeDown' | 'startup' | 'preempt';
 
-/** Fixed for the life of an instance; built by the runtime from the configuration. */
+/**
+ * Built by the runtime from the configuration and passed to every step(); a reload may change
+ * them (the runtime then sends a `reconfigured` event so that the state can react).
+ */
 export interface InstanceParams {
   /** Configured priority, 1–255; 255 is the address owner (§5.2.4). */
   readonly priority: number;
@@ -83,6 +86,12 @@ export interface InstanceState {
   readonly held: boolean;
   /** Address of the Active router last accepted, as a Backup; ours while Active. */
   readonly activeAddress: Uint8Array | null;
+  /**
+   * As a Backup, the priority the Active router last advertised (never 0: a release means no
+   * Active router); null when none is known. A change of our priority or of Preempt_Mode
+   * decides against it whether to preempt (§6.4.2), without waiting for its next advertisement.
+   */
+  readonly activePriority: number | null;
   /** When the state was entered and why. */
   readonly since: number;
   readonly reason: TransitionReason | null;
@@ -105,9 +114,21 @@ export type FsmEvent =
   | { readonly type: 'priority'; readonly priority: number; readonly now: number }
   /** Operator: release the role now (priority 0) and hold Backup; `resume` lifts the hold. */
   | { readonly type: 'step-down'; readonly now: number }
-  | { readonly type: 'resume'; readonly now: number };
+  | { readonly type: 'resume'; readonly now: number }
+  /**
+   * A reload changed the parameters (Preempt_Mode, the preempt delay, the interval): step() was
+   * given the new ones with this event. A Backup decides again whether to preempt.
+   */
+  | { readonly type: 'reconfigured'; readonly now: number };
 
-export type AnnounceCause = 'became-active' | 'lower-priority-seen';
+/**
+ * became-active: this router took the role. lower-priority-seen: another router advertised a
+ * lower priority while this one is Active (§6.4.3), a sign of a second Active router (a split
+ * brain healing, or its last advertisement as it gives way). release-seen: another router sent
+ * priority 0 while this one is Active: a second Active router just left, and the neighbours may
+ * still point at it.
+ */
+export type AnnounceCause = 'became-active' | 'lower-priority-seen' | 'release-seen';
 
 export type FsmAction =
   | { readonly type: 'transition'; readonly from: StateName; readonly to: StateName; readonly reason: TransitionReason }

@@ -6,7 +6,10 @@
  *   - every change of state starts with its `transition` action (the runtime writes its log line
  *     once the step's wire actions are done, in the same tick);
  *   - becoming Active adds the addresses, sends an advertisement, then announces (§6.4.2);
- *   - leaving Active sends priority 0 (where §6.4.3 says so), then removes the addresses.
+ *   - leaving Active sends one last advertisement, then removes the addresses: priority 0 where
+ *     §6.4.3 says so (shutdown, and fault and step-down as if so), this router's own priority
+ *     when it gives way to a better router (see activeOnAdvert: the winner of a split brain
+ *     hears it and re-announces).
  */
 
 import { Preference, preferred } from './election.js';
@@ -41,6 +44,7 @@ export function initialState(params: InstanceParams, now: number): InstanceState
     started: false,
     held: false,
     activeAddress: null,
+    activePriority: null,
     since: now,
     reason: null,
   };
@@ -82,6 +86,12 @@ function armActiveDown(d: Draft, afterMs: number, cause: DownCause): void {
   d.state.downCause = cause;
 }
 
+/** No Active router known (yet): nobody to follow or preempt until one advertises. */
+function forgetActive(d: Draft): void {
+  d.state.activeAddress = null;
+  d.state.activePriority = null;
+}
+
 /** Backup → Active, or Initialize → Active for the owner (§6.4.1, §6.4.2 "Active_Down_Timer fires"). */
 function becomeActive(d: Draft, reason: TransitionReason): void {
   enter(d, 'active', reason);
@@ -95,12 +105,16 @@ function becomeActive(d: Draft, reason: TransitionReason): void {
   arm(d, 'adver', d.now + intervalMs(d.params.advertIntervalCs));
 }
 
-/** Leaves Active: §6.4.3 Shutdown sends priority 0 first; then the addresses go. */
-function leaveActive(d: Draft, to: StateName, reason: TransitionReason, release: boolean): void {
+/**
+ * Leaves Active, first advertising `parting`: priority 0 (§6.4.3 Shutdown) so that a Backup takes
+ * over after Skew_Time, or this router's own priority when a better one took over; then the
+ * addresses go.
+ */
+function leaveActive(d: Draft, to: StateName, reason: TransitionReason, parting: number): void {
   enter(d, to, reason);
-  d.state.activeAddress = null;
+  forgetActive(d);
   cancelAll(d);
-  if (release) d.actions.push({ type: 'send-advert', priority: RELEASE_PRIORITY });
+  d.actions.push({ type: 'send-advert', priority: parting });
   // The owner's addresses are its own interface addresses (§5.2.4): they stay where they are.
   if (d.params.priority !== OWNER_PRIORITY) d.actions.push({ type: 'del-vips' });
 }
@@ -119,7 +133,7 @@ function start(d: Draft): void {
   }
   enter(d, 'backup', 'startup');
   d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
-  d.state.activeAddress = null;
+  forgetActive(d);
   // The group's configured master is preferred at start: it listens for two
   // Advertisement_Intervals (plus its Skew_Time) instead of three. An Active router advertises
   // within that time even if one advertisement is lost, so it still defers to one that is there;
@@ -169,6 +183,8 @@ function onInitialize(d: Draft, event: FsmEvent): void {
     case 'resume':
       setHold(d, event.type === 'step-down');
       return;
+    case 'reconfigured': // The parameters are read at start-up.
+      return;
     default:
       assertNever(event);
   }
@@ -186,28 +202,63 @@ const DOWN_REASON: Readonly<Record<DownCause, TransitionReason>> = {
   preempt: 'preempt',
 };
 
+/**
+ * §6.4.2: "If the Priority in the ADVERTISEMENT is greater than or equal to the local Priority
+ * or Preempt_Mode is False" the Backup follows; otherwise it preempts. A held Backup never does.
+ */
+function outranksActive(d: Draft): boolean {
+  const active = d.state.activePriority;
+  return d.params.preempt && !d.state.held && active !== null && active < d.state.priority;
+}
+
+/**
+ * Starts or stops a preemption to match outranksActive(); true when the Active_Down_Timer is to
+ * run towards it (no delay: §6.4.2 "Discard the ADVERTISEMENT", the timer is not reset). With a
+ * delay (an extension) the preempt timer runs instead, from the first time this held; one under
+ * way that still holds is left alone, so that a priority moving every second (a tracked file)
+ * cannot postpone the preemption forever.
+ */
+function decidePreemption(d: Draft): boolean {
+  const preempting = outranksActive(d);
+  const delayed = d.params.preemptDelayMs > 0;
+  if (preempting && delayed) {
+    if (d.timers.preempt === undefined) arm(d, 'preempt', d.now + d.params.preemptDelayMs);
+  } else {
+    cancel(d, 'preempt');
+  }
+  return preempting && !delayed;
+}
+
+/**
+ * Our priority, Preempt_Mode or hold changed under a Backup: decide again now rather than at the
+ * Active router's next advertisement. If the Active_Down_Timer was running towards a preemption
+ * that no longer holds, the Active router's advertisements were being discarded: follow it
+ * again from now.
+ */
+function reconsiderPreemption(d: Draft): void {
+  if (decidePreemption(d)) d.state.downCause = 'preempt';
+  else if (d.state.downCause === 'preempt') {
+    armActiveDown(d, activeDownIntervalMs(d.state.priority, d.state.activeAdverIntervalCs), 'silence');
+  }
+}
+
 /** §6.4.2 "If the Priority in the ADVERTISEMENT is zero" / "greater than or equal" / else. */
 function backupOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>): void {
   const { priority, maxAdvertIntervalCs } = event.adv;
   if (priority === RELEASE_PRIORITY) {
-    // "Set the Active_Down_Timer to Skew_Time."
+    // "Set the Active_Down_Timer to Skew_Time." Nobody is Active now: nobody to preempt.
+    d.state.activePriority = null;
+    cancel(d, 'preempt');
     armActiveDown(d, skewTimeMs(d.state.priority, d.state.activeAdverIntervalCs), 'release');
     return;
   }
   // Whoever advertises is the Active router now, even one this router is about to preempt.
   d.state.activeAddress = event.from;
-  const lower = priority < d.state.priority;
-  if (lower && d.params.preempt && d.params.preemptDelayMs === 0) {
+  d.state.activePriority = priority;
+  if (decidePreemption(d)) {
     // "Discard the ADVERTISEMENT": the timer keeps running and this router preempts when it fires.
     d.state.downCause = 'preempt';
     return;
-  }
-  if (lower && d.params.preempt) {
-    // Preempt delay (extension): keep following this Active router until the delay, counted from
-    // the first lower-priority advertisement seen, has passed.
-    if (d.timers.preempt === undefined) arm(d, 'preempt', d.now + d.params.preemptDelayMs);
-  } else {
-    cancel(d, 'preempt');
   }
   // "Set Active_Adver_Interval to Max Advertise Interval contained in the ADVERTISEMENT;
   //  Recompute the Skew_Time; Recompute the Active_Down_Interval; Reset the Active_Down_Timer."
@@ -232,11 +283,10 @@ function onBackup(d: Draft, event: FsmEvent): void {
       backupOnAdvert(d, event);
       return;
     case 'step-down':
-      setHold(d, true);
-      cancel(d, 'preempt');
-      return;
     case 'resume':
-      setHold(d, false);
+      // A held Backup preempts nobody; once resumed it preempts a lower Active router again.
+      setHold(d, event.type === 'step-down');
+      reconsiderPreemption(d);
       return;
     case 'shutdown':
       // §6.4.2 Shutdown: "Cancel the Active_Down_Timer; Transition to the Initialize state."
@@ -253,10 +303,14 @@ function onBackup(d: Draft, event: FsmEvent): void {
       removeFault(d, event.source);
       return;
     case 'priority':
-      // Skew_Time follows the new priority from the next advertisement on. A pending preempt
-      // delay was decided with the old priority: the next lower advertisement decides again.
+      // Skew_Time follows the new priority from the next reset of the Active_Down_Timer on.
       d.state.priority = event.priority;
-      cancel(d, 'preempt');
+      reconsiderPreemption(d);
+      return;
+    case 'reconfigured':
+      // Preempt_Mode or the preempt delay may have changed. A new Advertisement_Interval needs
+      // nothing here: a Backup times the Active router by its advertised interval.
+      reconsiderPreemption(d);
       return;
     default:
       assertNever(event);
@@ -272,14 +326,25 @@ function sendAdvertNow(d: Draft): void {
 function activeOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>): void {
   const { priority, maxAdvertIntervalCs } = event.adv;
   if (priority === RELEASE_PRIORITY) {
-    // "Send an ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval."
+    // "Send an ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval." Only an Active
+    // router sends priority 0, so there were two: the neighbours may still point at the one
+    // that just left (a split brain ending with a shutdown or a fault over there).
     sendAdvertNow(d);
+    d.actions.push({ type: 'announce', cause: 'release-seen' });
     return;
   }
   const local = { priority: d.state.priority, address: d.params.primaryAddress };
   if (preferred(local, { priority, address: event.from }) === Preference.Remote) {
-    leaveActive(d, 'backup', priority > d.state.priority ? 'higher-priority-seen' : 'equal-priority-higher-address', false);
+    // §6.4.3 goes Backup without a word. One last advertisement with our own priority closes
+    // the race of a healing split brain: if this router heard the winner first, the winner has
+    // heard nothing from it and would not re-announce, leaving the neighbours pointing here.
+    // This advertisement is the lower priority that makes the winner advertise and announce
+    // (below). A Backup that hears it treats it as any advertisement of that priority, and the
+    // winner's answer follows at once (see fsm-split-brain.test.ts).
+    const reason = priority > d.state.priority ? 'higher-priority-seen' : 'equal-priority-higher-address';
+    leaveActive(d, 'backup', reason, d.state.priority);
     d.state.activeAddress = event.from;
+    d.state.activePriority = priority;
     // "Set Active_Adver_Interval to Max Advertise Interval contained in the ADVERTISEMENT;
     //  Recompute the Skew_Time and Active_Down_Interval; Set Active_Down_Timer."
     d.state.activeAdverIntervalCs = maxAdvertIntervalCs;
@@ -305,13 +370,13 @@ function onActive(d: Draft, event: FsmEvent): void {
       return;
     case 'shutdown':
       // §6.4.3 Shutdown: "Cancel the Adver_Timer; Send an ADVERTISEMENT with Priority = 0".
-      leaveActive(d, 'initialize', 'shutdown', true);
+      leaveActive(d, 'initialize', 'shutdown', RELEASE_PRIORITY);
       d.state.started = false;
       return;
     case 'fault-raised':
       // A faulty router leaves as if shutting down, so that a Backup takes over in Skew_Time.
       addFault(d, event.source);
-      leaveActive(d, 'fault', 'fault', true);
+      leaveActive(d, 'fault', 'fault', RELEASE_PRIORITY);
       return;
     case 'fault-cleared':
       removeFault(d, event.source);
@@ -325,12 +390,17 @@ function onActive(d: Draft, event: FsmEvent): void {
       // As a shutdown (§6.4.3: priority 0, so a Backup takes over after Skew_Time), but the
       // instance stays in the protocol as a Backup that follows the new Active router.
       setHold(d, true);
-      leaveActive(d, 'backup', 'step-down', true);
+      leaveActive(d, 'backup', 'step-down', RELEASE_PRIORITY);
       d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
       armActiveDown(d, activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs), 'silence');
       return;
     case 'resume':
       setHold(d, false);
+      return;
+    case 'reconfigured':
+      // Every advertisement carries the parameters' interval, so the next one tells the Backups
+      // of a new one; the Adver_Timer armed with the old interval fires once more, which is safe
+      // either way: a Backup times us by the interval it last heard.
       return;
     default:
       assertNever(event);
@@ -356,6 +426,7 @@ function onFault(d: Draft, event: FsmEvent): void {
       if (d.state.faults.length > 0) return;
       enter(d, 'backup', 'fault-cleared');
       d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
+      forgetActive(d);
       // As at start-up: nobody has been heard yet, so a takeover is "no-active-seen".
       armActiveDown(d, activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs), 'startup');
       return;
@@ -365,6 +436,8 @@ function onFault(d: Draft, event: FsmEvent): void {
     case 'step-down':
     case 'resume':
       setHold(d, event.type === 'step-down');
+      return;
+    case 'reconfigured': // Nothing runs in Fault; leaving it reads the parameters.
       return;
     default:
       assertNever(event);

@@ -15,13 +15,14 @@ t.test('Adver_Timer fires: send an advertisement and reset the timer', async (t)
   ]);
 });
 
-t.test('a higher priority: Backup, addresses removed, no priority 0, Active_Down_Timer from its interval', async (t) => {
+t.test('a higher priority: Backup, a last advertisement (not priority 0), addresses removed, Active_Down_Timer from its interval', async (t) => {
   const p = params();
   const { state, actions } = run(p, [advert(200, LOWER_PEER, 9000, 50)], active(p));
   t.equal(state.name, 'backup');
   t.same(actions, [
     { type: 'transition', from: 'active', to: 'backup', reason: 'higher-priority-seen' },
     { type: 'cancel', timer: 'adver' },
+    { type: 'send-advert', priority: 100 },
     { type: 'del-vips' },
     { type: 'arm', timer: 'activeDown', at: 9000 + activeDownIntervalMs(100, 50) },
   ]);
@@ -57,13 +58,14 @@ t.test('a lower priority: discard it, send an advertisement at once and re-annou
   ]);
 });
 
-t.test('priority 0 from another router: send an advertisement, reset Adver_Timer', async (t) => {
+t.test('priority 0 from another router: send an advertisement, reset Adver_Timer, re-announce', async (t) => {
   const p = params();
   const { state, actions } = run(p, [advert(0, HIGHER_PEER, 9000)], active(p));
   t.equal(state.name, 'active');
   t.same(actions, [
     { type: 'send-advert', priority: 100 },
     { type: 'arm', timer: 'adver', at: 10000 },
+    { type: 'announce', cause: 'release-seen' },
   ]);
 });
 

@@ -118,13 +118,3 @@ t.test('a priority change in Backup changes the Skew_Time of the next reset', as
   const { actions } = run(p, [advert(250, HIGHER_PEER, 100)], raised.state);
   t.same(actions, [{ type: 'arm', timer: 'activeDown', at: 100 + activeDownIntervalMs(200, 100) }]);
 });
-
-t.test('a priority change cancels a pending preempt delay: it was decided with the old priority', async (t) => {
-  const p = params({ priority: 150, preemptDelayMs: 30000 });
-  const waiting = run(p, [advert(100, LOWER_PEER, 1000)], backup(p)).state;
-  t.equal(waiting.timers.preempt, 31000);
-  const lowered = run(p, [{ type: 'priority', priority: 90, now: 2000 }], waiting);
-  t.same(lowered.actions, [{ type: 'cancel', timer: 'preempt' }]);
-  const next = run(p, [advert(100, LOWER_PEER, 2100)], lowered.state);
-  t.equal(next.state.timers.preempt, undefined, '100 is no longer lower: nothing to preempt');
-});

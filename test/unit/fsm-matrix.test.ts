@@ -31,6 +31,7 @@ const events: FsmEvent[] = [
   { type: 'priority', priority: 120, now: 9000 },
   { type: 'step-down', now: 9000 },
   { type: 'resume', now: 9000 },
+  { type: 'reconfigured', now: 9000 },
 ];
 
 /** Timers each state may hold. */

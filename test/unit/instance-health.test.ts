@@ -2,89 +2,12 @@
 // rise/fall over scheduled runs, weights, fault sources, no overlapping runs, failures of every
 // kind, file values, and onChange called only when the sum changes.
 import t from 'tap';
-import type { TrackConfig, TrackScriptConfig } from '../../src/config/types.js';
 import type { ProcessOutcome } from '../../src/runtime/child-process.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
 import { FILE_READ_INTERVAL_MS, FILE_WARN_INTERVAL_MS } from '../../src/runtime/tracking/file-tracker.js';
-import { InstanceHealth, type HealthState } from '../../src/runtime/tracking/instance-health.js';
-import type { CheckResult, ReadTextFile, RunCommand } from '../../src/runtime/tracking/ports.js';
-import { memoryLogger } from '../helpers/fake-ports.js';
+import type { RunCommand } from '../../src/runtime/tracking/ports.js';
 import { FakeTime } from '../helpers/fake-time.js';
-
-const OK: ProcessOutcome = { kind: 'exit', code: 0 };
-const EXIT_1: ProcessOutcome = { kind: 'exit', code: 1 };
-const TIMEOUT: ProcessOutcome = { kind: 'timeout', timeoutMs: 500 };
-const ENOENT: ProcessOutcome = { kind: 'spawn-error', code: 'ENOENT', message: 'spawn /opt/missing ENOENT' };
-
-/** Check commands that run until the test ends them. */
-class FakeRunner {
-  readonly calls: Array<{ argv: readonly string[]; timeoutMs: number; signal: AbortSignal; finish: (result: CheckResult) => void }> = [];
-
-  readonly run: RunCommand = (argv, { timeoutMs, signal }) =>
-    new Promise((finish) => this.calls.push({ argv, timeoutMs, signal, finish }));
-
-  /** Ends the latest run of the script whose program is `program`. */
-  finish(program: string, outcome: ProcessOutcome, output = ''): void {
-    const call = this.calls.filter((c) => c.argv[0] === program).at(-1);
-    if (call === undefined) throw new Error(`${program} was not run`);
-    call.finish({ outcome, output });
-  }
-
-  count(program: string): number {
-    return this.calls.filter((c) => c.argv[0] === program).length;
-  }
-}
-
-/** Tracked files as a table the test edits; a missing entry reads as ENOENT. */
-class FakeFiles {
-  readonly contents = new Map<string, string>();
-  reads = 0;
-  readonly read: ReadTextFile = async (path) => {
-    this.reads++;
-    const text = this.contents.get(path);
-    if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
-    return text;
-  };
-}
-
-function scriptConfig(name: string, overrides: Partial<TrackScriptConfig> = {}): TrackScriptConfig {
-  return { name, command: [`/checks/${name}`, '--arg'], intervalMs: 2000, timeoutMs: 500, rise: 1, fall: 1, weight: 0, ...overrides };
-}
-
-function track(partial: Partial<TrackConfig>): TrackConfig {
-  return { interfaces: [], scripts: [], files: [], ...partial };
-}
-
-/** Lets promise callbacks (runner and reader results) run. */
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-interface SetupOptions {
-  readonly instance?: string;
-  readonly time?: FakeTime;
-  readonly scheduler?: Scheduler;
-  readonly runCommand?: RunCommand;
-}
-
-function setup(config: TrackConfig, options: SetupOptions = {}) {
-  const time = options.time ?? new FakeTime();
-  const scheduler = options.scheduler ?? new Scheduler(time, time);
-  const { log, lines } = memoryLogger();
-  const runner = new FakeRunner();
-  const files = new FakeFiles();
-  const changes: HealthState[] = [];
-  const health = new InstanceHealth(
-    config,
-    { scheduler, log, instance: options.instance ?? 'web', runCommand: options.runCommand ?? runner.run, readFile: files.read },
-    (state) => changes.push(state),
-  );
-  /** Lets results already given land, moves the clock, and lets the results of what ran land. */
-  const advance = async (to: number): Promise<void> => {
-    await settle();
-    time.advanceTo(to);
-    await settle();
-  };
-  return { time, scheduler, lines, runner, files, changes, health, advance };
-}
+import { ENOENT, EXIT_1, OK, scriptConfig, settle, setup, TIMEOUT, track } from '../helpers/health.js';
 
 t.test('before any check has run: weight-0 scripts fault, links as given, onChange not called', async (t) => {
   const { health, changes } = setup(track({

@@ -33,7 +33,7 @@ export class FileTracker {
   private readonly warnings = new RateLimiter(FILE_WARN_INTERVAL_MS);
 
   constructor(
-    private readonly config: TrackFileConfig,
+    private config: TrackFileConfig,
     private readonly deps: FileTrackerDeps,
     private readonly onChange: () => void,
   ) {
@@ -49,6 +49,16 @@ export class FileTracker {
 
   start(): void {
     this.job.start();
+  }
+
+  /** The same file is the same check, whatever its weight. */
+  sameCheck(config: TrackFileConfig): boolean {
+    return config.path === this.config.path;
+  }
+
+  /** A new weight: the value read is kept. */
+  retune(config: TrackFileConfig): void {
+    this.config = config;
   }
 
   stop(): void {

@@ -12,7 +12,7 @@ export class InterfaceTracker {
   private readonly source: string;
 
   constructor(
-    private readonly config: TrackInterfaceConfig,
+    private config: TrackInterfaceConfig,
     private readonly log: Logger,
   ) {
     this.source = sourceName(this.status);
@@ -20,6 +20,20 @@ export class InterfaceTracker {
 
   get status(): TrackerStatus {
     return { kind: 'interface', name: this.config.name, weight: this.config.weight, up: this.up };
+  }
+
+  /** The same interface is the same check, whatever its weight. */
+  sameCheck(config: TrackInterfaceConfig): boolean {
+    return config.name === this.config.name;
+  }
+
+  /** A new weight: the link state is kept. */
+  retune(config: TrackInterfaceConfig): void {
+    this.config = config;
+  }
+
+  get name(): string {
+    return this.config.name;
   }
 
   /** The state at start; a down link is reported, as it already counts against the instance. */

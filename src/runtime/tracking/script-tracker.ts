@@ -27,7 +27,7 @@ export class ScriptTracker {
   private readonly job: PeriodicJob;
 
   constructor(
-    private readonly config: TrackScriptConfig,
+    private config: TrackScriptConfig,
     private readonly deps: ScriptTrackerDeps,
     private readonly onChange: () => void,
   ) {
@@ -43,6 +43,21 @@ export class ScriptTracker {
 
   start(): void {
     this.job.start();
+  }
+
+  /**
+   * Whether `config` is the check this tracker runs: the same name and command. Its other
+   * settings say how often it runs and how its results count, and a reload changes them in place
+   * (retune) without losing the verdict.
+   */
+  sameCheck(config: TrackScriptConfig): boolean {
+    return config.name === this.config.name && sameArgv(config.command, this.config.command);
+  }
+
+  /** New interval, timeout, rise/fall or weight for the same check: the verdict is kept. */
+  retune(config: TrackScriptConfig): void {
+    this.config = config;
+    this.job.changeInterval(config.intervalMs);
   }
 
   stop(): void {
@@ -78,4 +93,8 @@ export class ScriptTracker {
     }
     if (changed) this.onChange();
   }
+}
+
+function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((arg, i) => arg === b[i]);
 }
