@@ -35,7 +35,7 @@ export interface Tracking {
   start(initialLinks: ReadonlyMap<string, boolean>): void;
   readonly current: HealthState;
   /** New settings from a reload: checks whose own settings did not change keep their verdicts. */
-  reconfigure?(track: InstanceConfig['track']): void;
+  reconfigure?(track: InstanceConfig['track'], links: ReadonlyMap<string, boolean>): void;
   onLink(name: string, up: boolean): void;
   stop(): void;
 }
@@ -445,7 +445,7 @@ export class Daemon {
       managed.hooks?.replace(config.notify);
     } else if (managed.tracking?.reconfigure !== undefined) {
       await this.learnTrackedLinks(config);
-      managed.tracking.reconfigure(config.track);
+      managed.tracking.reconfigure(config.track, this.links);
       managed.hooks?.replace(config.notify);
     } else {
       managed.tracking?.stop();

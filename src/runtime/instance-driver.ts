@@ -137,6 +137,8 @@ export class InstanceDriver {
   private readonly keeper: AddressKeeper;
   private readonly limiter = new RateLimiter(LOG_EVERY_MS);
   private lastReannounce = -Infinity;
+  /** Whether the advertisement being handled comes from a peer silent for Active_Down_Interval. */
+  private peerReturned = false;
   /** Consecutive times the role was given up for an address that could not be added. */
   private addressFaults = 0;
   private readonly transitionListeners: Array<(record: TransitionRecord) => void> = [];
@@ -230,6 +232,9 @@ export class InstanceDriver {
     this.announcer.retarget(this.announcerTarget());
     this.announcer.update(config.announce, this.ports.scheduler.now());
     if (changes !== undefined) this.applyAddressList(before, changes.virtualAddresses);
+    // The state machine decides again what the new parameters change (a preemption that is no
+    // longer allowed is cancelled); unchanged parameters change nothing.
+    this.handle({ type: 'reconfigured', now: this.ports.scheduler.now() });
     this.applyPriority();
   }
 
@@ -337,7 +342,13 @@ export class InstanceDriver {
   onAdvertisement(adv: DecodedAdvertisement, from: Uint8Array, notes: readonly CheckNote[]): void {
     this.counters.advertsReceived++;
     bump(this.counters.peerChecksums, adv.checksumVariant);
-    this.lastHeard.set(formatAddress(from), this.ports.scheduler.now());
+    const now = this.ports.scheduler.now();
+    const peer = formatAddress(from);
+    const previously = this.lastHeard.get(peer);
+    // A peer not heard for an Active_Down_Interval is a new episode (a partition that healed):
+    // its first lower-priority advertisement always earns a re-announcement.
+    this.peerReturned = previously === undefined || now - previously > activeDownIntervalMs(this.state.priority, this.state.activeAdverIntervalCs);
+    this.lastHeard.set(peer, now);
     // IPv4 peers that use the other checksum form drop ours (keepalived 2.2.7 accepts only
     // RFC 5798): we hear them, they do not hear us — a split brain waiting to happen.
     if (this.family === 4 && adv.checksumVariant !== this.config.checksum) {
@@ -534,7 +545,7 @@ export class InstanceDriver {
    */
   private reannounceAllowed(now: number): boolean {
     const minGapMs = activeDownIntervalMs(this.state.priority, this.params.advertIntervalCs);
-    if (now - this.lastReannounce < minGapMs) return false;
+    if (now - this.lastReannounce < minGapMs && !this.peerReturned) return false;
     this.lastReannounce = now;
     return true;
   }
