@@ -51,6 +51,18 @@ export function formatReport(input: ReportInput): string {
       if (i < WITH_LOGS) for (const log of input.logsAround(v.t)) lines.push(`        | ${log}`);
     });
   }
+  if (verdict.violations.length > 0) {
+    // Which faults' quiet times the violations fall in: the first kind in a row is often the cause.
+    lines.push('', 'violations by the fault whose window they fall in:');
+    for (const invariant of INVARIANTS) {
+      const found = verdict.violations.filter((v) => v.invariant === invariant);
+      if (found.length === 0) continue;
+      const byKind = new Map<string, number>();
+      for (const v of found) byKind.set(v.window?.kind ?? '-', (byKind.get(v.window?.kind ?? '-') ?? 0) + 1);
+      const first = found[0] as Violation;
+      lines.push(`  ${invariant.padEnd(16)} first at ${s(first.t)}${first.window === undefined ? '' : ` (#${first.window.id} ${first.window.kind})`}; ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    }
+  }
   const longest = (label: string, l: Verdict['longestDual']) => `${label}: ${l.ms} ms${l.ms > 0 ? ` (${l.family} at ${s(l.t)})` : ''}`;
   lines.push('', longest('longest no-holder time', verdict.longestNoHolder));
   lines.push(longest('longest dual-holder time', verdict.longestDual));

@@ -29,6 +29,8 @@ export interface PlannedFault {
 export interface ScheduleOptions {
   /** The shortest quiet time after a heal: the settle bound, the neighbour bound and a check. */
   readonly minQuietMs: number;
+  /** The kinds to draw from (default: all). */
+  readonly kinds?: readonly FaultKind[];
 }
 
 /** Priorities a reload may give: wide enough to move the master, never 255 (owner) nor 0. */
@@ -90,7 +92,7 @@ export class FaultPlanner {
   }
 
   private shuffled(): FaultKind[] {
-    const kinds = [...FAULT_KINDS];
+    const kinds = [...(this.options.kinds ?? FAULT_KINDS)];
     for (let i = kinds.length - 1; i > 0; i--) {
       const j = Math.floor(this.random() * (i + 1));
       [kinds[i], kinds[j]] = [kinds[j] as FaultKind, kinds[i] as FaultKind];

@@ -5,7 +5,7 @@
  * only with no violation; 1 with violations; 2 on a bad command line; 3 if the soak itself broke.
  * Removes every namespace and process it made on every way out (also Ctrl-C and SIGTERM).
  *
- *   npm run chaos -- --minutes N [--seed S] [--rogue] [--json FILE]
+ *   npm run chaos -- --minutes N [--seed S] [--rogue] [--json FILE] [--kinds KIND,...]
  *
  * --rogue adds a fourth member with the failover IPs configured statically and no daemon: the
  * soak must then fail (it shows that the checks can fail).
@@ -89,7 +89,7 @@ async function soak(options: SoakOptions): Promise<number> {
   const startedAt = now();
   const ready = await Promise.all(DAEMON_MEMBERS.map((m) => l.start(m)));
   windows.push({ id: 0, kind: 'startup', member: 0, detail: 'daemons started', start: startedAt, heal: Math.max(...ready), priorities: l.priorities() });
-  const planner = new FaultPlanner(options.seed, { minQuietMs: BOUNDS.settleMs + BOUNDS.neighbourMs + 500 });
+  const planner = new FaultPlanner(options.seed, { minQuietMs: BOUNDS.settleMs + BOUNDS.neighbourMs + 500, kinds: options.kinds });
   await sleep(BOUNDS.settleMs + BOUNDS.neighbourMs + 1500);
 
   const end = now() + options.minutes * 60_000;

@@ -1,6 +1,7 @@
 /** The chaos soak's seeded fault schedule and its timeline helpers. */
 
 import t from 'tap';
+import { parseSoakArgs, type SoakOptions } from '../chaos/args.js';
 import { FAULT_KINDS } from '../chaos/model.js';
 import { FaultPlanner, pickMember, PRIORITY_RANGE, uniquePriority } from '../chaos/schedule.js';
 import { episodes, outside, valueAt } from '../chaos/timeline.js';
@@ -66,4 +67,20 @@ t.test('episodes merge equal runs and clip to the interval; valueAt and outside'
   t.equal(valueAt(samples, -1, (s) => s.v), undefined);
   t.same(outside([0, 100], [[10, 20], [50, 150]]), [[0, 10], [20, 50]]);
   t.same(outside([0, 100], []), [[0, 100]]);
+});
+
+t.test('a schedule limited to some kinds draws only those', async (t) => {
+  const planner = new FaultPlanner(5, { minQuietMs: 3000, kinds: ['sigkill', 'reload'] });
+  const kinds = new Set(Array.from({ length: 20 }, () => planner.next().kind));
+  t.same([...kinds].sort(), ['reload', 'sigkill']);
+});
+
+t.test('the soak’s command line', async (t) => {
+  t.same(parseSoakArgs(['--minutes', '2', '--seed', '9'], 1), { minutes: 2, seed: 9, rogue: false, json: undefined, kinds: [...FAULT_KINDS] });
+  t.same(parseSoakArgs([], 77), { minutes: 3, seed: 77, rogue: false, json: undefined, kinds: [...FAULT_KINDS] }, 'defaults: 3 minutes, the seed given');
+  t.match(parseSoakArgs(['--minutes', '0'], 1), /positive/);
+  t.match(parseSoakArgs(['--seed', '1.5'], 1), /non-negative integer/);
+  t.match(parseSoakArgs(['--kinds', 'sigkill,bogus'], 1), /bogus/);
+  t.same((parseSoakArgs(['--kinds', 'loss,reload', '--rogue'], 1) as SoakOptions).kinds, ['loss', 'reload']);
+  t.match(parseSoakArgs(['--frobnicate'], 1), /Unknown option/);
 });
