@@ -3,6 +3,7 @@
 # Run as root from the repository. Installs only what is missing; safe to run again.
 #   bash packaging/setup.sh          Node.js ≥ 20, a C toolchain for the native parts, iproute2; npm ci
 #   bash packaging/setup.sh --test   the above, plus keepalived and tcpdump for the interop tests,
+#                                    nftables for the chaos soak,
 #                                    debootstrap and systemd-analyze for the package test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,8 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if [ $want_test = 1 ]; then
   command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
   command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+  # The chaos soak's isolation and packet loss (bridge-family rules; this kernel has no netem).
+  command -v nft >/dev/null 2>&1 || need+=(nftables)
   # The package test: a Debian 13 root to install the .deb into, and systemd-analyze for the units.
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
   command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)

@@ -50,6 +50,20 @@ async function prepareIpv6(ns: string, linkLocal: string): Promise<void> {
   await inNs(ns, 'ip', '-6', 'addr', 'add', `${linkLocal}/64`, 'dev', 'eth0');
 }
 
+/**
+ * Gives `member` its eth0: a veth pair whose hub end pN is plugged into br0, with the member's
+ * fixed MAC and addresses. Also how the chaos soak re-creates a member's deleted interface.
+ */
+export async function plugMember(hub: string, member: Member): Promise<void> {
+  // Create the pair inside the hub, then move one end: names never clash with the host's.
+  await inNs(hub, 'ip', 'link', 'add', `p${member.index}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', member.ns);
+  await inNs(hub, 'ip', 'link', 'set', `p${member.index}`, 'master', 'br0', 'up');
+  await inNs(member.ns, 'ip', 'link', 'set', 'eth0', 'address', member.mac);
+  await inNs(member.ns, 'ip', 'addr', 'add', `${member.ipv4}/24`, 'dev', 'eth0');
+  await prepareIpv6(member.ns, member.linkLocal);
+  await inNs(member.ns, 'ip', 'link', 'set', 'eth0', 'up');
+}
+
 export async function createTopology(memberCount: number, options: { prefix?: string } = {}): Promise<Topology> {
   const id = `${options.prefix ?? 'ipfo-t'}-${randomBytes(3).toString('hex')}`;
   const hub = `${id}-br`;
@@ -74,14 +88,8 @@ export async function createTopology(memberCount: number, options: { prefix?: st
       const member: Member = { index, ns, mac: `02:00:00:00:00:${hex}`, ipv4: `192.0.2.${index}`, linkLocal: `fe80::${hex}` };
       await sh('ip', 'netns', 'add', ns);
       made.push(ns);
-      // Create the pair inside the hub, then move one end: names never clash with the host's.
-      await inNs(hub, 'ip', 'link', 'add', `p${index}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
-      await inNs(hub, 'ip', 'link', 'set', `p${index}`, 'master', 'br0', 'up');
       await inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
-      await inNs(ns, 'ip', 'link', 'set', 'eth0', 'address', member.mac);
-      await inNs(ns, 'ip', 'addr', 'add', `${member.ipv4}/24`, 'dev', 'eth0');
-      await prepareIpv6(ns, member.linkLocal);
-      await inNs(ns, 'ip', 'link', 'set', 'eth0', 'up');
+      await plugMember(hub, member);
       return member;
     };
     const members: Member[] = [];
