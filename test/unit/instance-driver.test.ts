@@ -4,7 +4,8 @@ import t from 'tap';
 import { validateConfig } from '../../src/config/load.js';
 import { encode } from '../../src/protocol/advertisement.js';
 import { activeDownIntervalMs } from '../../src/protocol/timers.js';
-import { InstanceDriver } from '../../src/runtime/instance-driver.js';
+import { NetError } from '../../src/net/ports.js';
+import { ADDRESS_BOUND_MIN_MS, ADDRESS_RETRY_FIRST_MS, InstanceDriver } from '../../src/runtime/instance-driver.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
 import { ip } from '../helpers/addresses.js';
 import { FakeAddresses, FakeFrames, FakeTransport, LINK, memoryLogger, Recorder } from '../helpers/fake-ports.js';
@@ -172,4 +173,101 @@ t.test('a failover IP added elsewhere with another prefix length is deleted with
   await new Promise((resolve) => setImmediate(resolve));
   const deleted = recorder.calls.flatMap((c) => (c.kind === 'del' ? [c.prefixLength] : []));
   t.same(deleted, [24], 'the kernel deletes an address only with the prefix length it has');
+});
+
+t.test('a master whose add keeps failing stops announcing, gives the role up after the bound (address-add-failed), and tries again', async (t) => {
+  const { instance, time, recorder, addresses, lines } = driver();
+  addresses.fault = ({ kind, attempt }) => (kind === 'add' && attempt <= 6 ? new NetError('EACCES', 'add') : undefined);
+  instance.start();
+  const takeover = activeDownIntervalMs(100, 10) + 1;
+  time.advanceTo(takeover);
+  t.equal(instance.current.name, 'active');
+  await new Promise(setImmediate);
+  const framesAtFailure = recorder.calls.filter((c) => c.kind === 'frame').length;
+  for (let at = takeover; at <= takeover + ADDRESS_BOUND_MIN_MS + 100; at += 10) {
+    time.advanceTo(at);
+    await new Promise(setImmediate);
+  }
+  t.equal(recorder.calls.filter((c) => c.kind === 'frame').length, framesAtFailure, 'no announcement of an address it does not hold');
+  t.equal(instance.current.name, 'fault', 'the role went to a backup that can hold it');
+  t.same(instance.current.faults, ['address-add-failed']);
+  const release = recorder.calls.filter((c) => c.kind === 'send').at(-1);
+  t.equal(release?.kind === 'send' ? release.message[2] : undefined, 0, 'released with priority 0');
+  t.ok(lines.some((l) => l.to === 'FAULT' && Array.isArray(l.faults) && (l.faults as string[]).includes('address-add-failed')), 'the transition line names the fault');
+  // Back in the protocol after the first wait; nobody else advertises, so it takes the role again.
+  for (let at = time.now(); at <= time.now() + ADDRESS_RETRY_FIRST_MS + 1000; at += 10) {
+    time.advanceTo(at);
+    await new Promise(setImmediate);
+  }
+  t.equal(instance.current.name, 'active', 'tried again by itself, and the add went through');
+  t.same(instance.current.faults, []);
+  t.ok(recorder.calls.filter((c) => c.kind === 'frame').length > framesAtFailure, 'announced once installed');
+});
+
+t.test('an add that fails once and then succeeds keeps the role and announces the installed address', async (t) => {
+  const { instance, time, recorder, addresses } = driver();
+  addresses.fault = ({ kind, attempt }) => (kind === 'add' && attempt === 1 ? new NetError('ENOBUFS', 'add') : undefined);
+  instance.start();
+  time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  await new Promise(setImmediate);
+  const frames = recorder.calls.filter((c) => c.kind === 'frame').length;
+  time.advanceTo(time.now() + 60);
+  await new Promise(setImmediate);
+  t.equal(instance.current.name, 'active');
+  t.equal(recorder.calls.filter((c) => c.kind === 'add').length, 2);
+  t.ok(recorder.calls.filter((c) => c.kind === 'frame').length > frames, 'a fresh burst once it is in');
+  time.advanceTo(time.now() + 2000);
+  t.equal(instance.current.name, 'active', 'no give-up after the bound: the address is there');
+});
+
+t.test('an address put back after removed-externally is announced again', async (t) => {
+  const { instance, time, recorder } = driver();
+  instance.start();
+  time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  time.advanceTo(time.now() + 500); // the first burst is over
+  await new Promise(setImmediate);
+  const frames = recorder.calls.filter((c) => c.kind === 'frame').length;
+  instance.onAddressChange({ ifindex: LINK.ifindex, family: 4, address: ip(VIP), prefixLength: 32, scope: 'global', secondary: false, tentative: false }, false);
+  await new Promise(setImmediate);
+  t.equal(recorder.calls.at(-1)?.kind === 'frame' || recorder.calls.some((c, i) => i > 0 && c.kind === 'add'), true);
+  t.ok(recorder.calls.filter((c) => c.kind === 'frame').length > frames, 'a gratuitous ARP follows the re-add');
+});
+
+t.test('stop waits for a failing delete to go through (retried, not dropped)', async (t) => {
+  const { instance, time, recorder, addresses } = driver();
+  instance.start();
+  time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  await new Promise(setImmediate);
+  addresses.fault = ({ kind, attempt }) => (kind === 'del' && attempt <= 3 ? new NetError('ETIMEDOUT', 'delete') : undefined);
+  let stopped = false;
+  void instance.stop().then(() => (stopped = true));
+  for (let at = time.now(); at <= time.now() + 1000; at += 10) {
+    time.advanceTo(at);
+    await new Promise(setImmediate);
+  }
+  t.ok(stopped);
+  t.equal(recorder.calls.filter((c) => c.kind === 'del').length, 4);
+  t.equal(instance.addressesPending, 0);
+});
+
+t.test('a reload that changes the address list on a master adds the new and removes the old, with no transition', async (t) => {
+  const { instance, time, recorder } = driver();
+  instance.start();
+  time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  await new Promise(setImmediate);
+  const transitions = instance.counters.transitions;
+  const next = validateConfig({ instances: [{ name: 'web', interface: 'eth0', vrid: 51, priority: 100, advertIntervalMs: 100, virtualAddresses: ['203.0.113.11/32'], announce: { count: 2, intervalMs: 50 } }] });
+  if (!next.ok) throw new Error('bad config');
+  const before = recorder.calls.length;
+  instance.reconfigure(next.config.instances[0]!, { source: ip('192.0.2.1'), destinations: [ip('224.0.0.18')], virtualAddresses: [{ bytes: ip('203.0.113.11'), prefixLength: 32 }] });
+  await new Promise(setImmediate);
+  await new Promise(setImmediate);
+  const changes = recorder.calls.slice(before).filter((c) => c.kind === 'add' || c.kind === 'del');
+  t.same(changes, [
+    { kind: 'add', address: '203.0.113.11', prefixLength: 32 },
+    { kind: 'del', address: '203.0.113.10', prefixLength: 32 },
+  ]);
+  t.equal(instance.counters.transitions, transitions, 'zero transitions');
+  t.equal(instance.current.name, 'active');
+  t.ok(recorder.calls.slice(before).some((c) => c.kind === 'frame'), 'the new address is announced');
 });
