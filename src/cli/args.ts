@@ -7,6 +7,7 @@ export type CliCommand =
   | { readonly kind: 'version' }
   | { readonly kind: 'check-config'; readonly file: string }
   | { readonly kind: 'run'; readonly configFile: string }
+  | { readonly kind: 'cleanup'; readonly configFile: string }
   | { readonly kind: 'usage-error'; readonly message: string };
 
 const OPTIONS = {
@@ -14,6 +15,7 @@ const OPTIONS = {
   version: { type: 'boolean' },
   'check-config': { type: 'string' },
   config: { type: 'string' },
+  cleanup: { type: 'boolean' },
 } as const;
 
 export function parseCliArgs(argv: readonly string[]): CliCommand {
@@ -37,6 +39,11 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const config = values.config;
   if (check !== undefined && config !== undefined) {
     return { kind: 'usage-error', message: '--check-config and --config cannot be combined' };
+  }
+  if (values.cleanup === true) {
+    if (check !== undefined) return { kind: 'usage-error', message: '--cleanup and --check-config cannot be combined' };
+    if (config === undefined) return { kind: 'usage-error', message: '--cleanup needs --config FILE: it removes the virtual addresses FILE configures' };
+    return withFile(config, '--config', (configFile) => ({ kind: 'cleanup', configFile }));
   }
   if (check !== undefined) return withFile(check, '--check-config', (file) => ({ kind: 'check-config', file }));
   if (config !== undefined) return withFile(config, '--config', (configFile) => ({ kind: 'run', configFile }));

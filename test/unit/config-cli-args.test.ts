@@ -11,6 +11,8 @@ t.test('commands', async (t) => {
     [['-h'], { kind: 'help' }],
     [['--version'], { kind: 'version' }],
     [['--config', 'a.json', '--help'], { kind: 'help' }],
+    [['--cleanup', '--config', '/etc/ipfailoverd/config.json'], { kind: 'cleanup', configFile: '/etc/ipfailoverd/config.json' }],
+    [['--config=a.json', '--cleanup'], { kind: 'cleanup', configFile: 'a.json' }],
   ];
   for (const [argv, expected] of cases) t.same(parseCliArgs(argv), expected, argv.join(' '));
 });
@@ -24,6 +26,10 @@ t.test('usage errors say what is wrong', async (t) => {
     [['--config', 'a.json', '--check-config', 'b.json'], 'cannot be combined'],
     [['--config', 'a.json', '--config', 'b.json'], '--config given more than once'],
     [['a.json'], "'a.json'"],
+    [['--cleanup'], '--cleanup needs --config FILE'],
+    [['--cleanup', '--check-config', 'a.json'], '--cleanup and --check-config cannot be combined'],
+    [['--cleanup', '--config='], '--config needs a file name'],
+    [['--cleanup', '--cleanup', '--config', 'a.json'], '--cleanup given more than once'],
   ];
   for (const [argv, message] of cases) {
     const command = parseCliArgs(argv);
