@@ -105,6 +105,8 @@ if (requireRoot(t)) {
     ]) {
       t.ok(existsSync(join(root, file)), file);
     }
+    t.equal(readFileSync(join(root, 'usr/lib/systemd/system/ipfailoverd.service'), 'utf8'), readFileSync(join(REPO, 'systemd/ipfailoverd.service'), 'utf8'), 'the service unit is the source tree\'s');
+    t.equal(readFileSync(join(root, 'usr/lib/systemd/system/ipfailoverd.socket'), 'utf8'), readFileSync(join(REPO, 'systemd/ipfailoverd.socket'), 'utf8'), 'the socket unit is the source tree\'s');
     for (const command of ['/usr/bin/ipfailoverd', '/usr/bin/ipfailoverctl']) {
       t.equal(statSync(join(root, command)).mode & 0o111, 0o111, `${command} is executable`);
     }
