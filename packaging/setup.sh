@@ -4,7 +4,8 @@
 #   bash packaging/setup.sh          Node.js ≥ 20, a C toolchain for the native parts, iproute2; npm ci
 #   bash packaging/setup.sh --test   the above, plus keepalived and tcpdump for the interop tests,
 #                                    nftables for the chaos soak,
-#                                    debootstrap and systemd-analyze for the package test
+#                                    debootstrap and systemd-analyze for the package test,
+#                                    systemd-nspawn for the test under a booted systemd
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,8 @@ if [ $want_test = 1 ]; then
   # The package test: a Debian 13 root to install the .deb into, and systemd-analyze for the units.
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
   command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+  # The units under a real systemd: that root booted with systemd-nspawn (systemd-boot.test.ts).
+  command -v systemd-nspawn >/dev/null 2>&1 || need+=(systemd-container)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"

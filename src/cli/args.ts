@@ -7,6 +7,7 @@ export type CliCommand =
   | { readonly kind: 'version' }
   | { readonly kind: 'check-config'; readonly file: string }
   | { readonly kind: 'run'; readonly configFile: string; readonly strictStartup: boolean }
+  | { readonly kind: 'cleanup'; readonly configFile: string }
   | { readonly kind: 'usage-error'; readonly message: string };
 
 const OPTIONS = {
@@ -15,6 +16,7 @@ const OPTIONS = {
   'check-config': { type: 'string' },
   config: { type: 'string' },
   'strict-startup': { type: 'boolean' },
+  cleanup: { type: 'boolean' },
 } as const;
 
 export function parseCliArgs(argv: readonly string[]): CliCommand {
@@ -41,6 +43,11 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   }
   const strictStartup = values['strict-startup'] === true;
   if (strictStartup && config === undefined) return { kind: 'usage-error', message: '--strict-startup goes with --config' };
+  if (values.cleanup === true) {
+    if (check !== undefined) return { kind: 'usage-error', message: '--cleanup and --check-config cannot be combined' };
+    if (config === undefined) return { kind: 'usage-error', message: '--cleanup needs --config FILE: it removes the virtual addresses FILE configures' };
+    return withFile(config, '--config', (configFile) => ({ kind: 'cleanup', configFile }));
+  }
   if (check !== undefined) return withFile(check, '--check-config', (file) => ({ kind: 'check-config', file }));
   if (config !== undefined) return withFile(config, '--config', (configFile) => ({ kind: 'run', configFile, strictStartup }));
   return { kind: 'usage-error', message: 'nothing to do: give --config FILE to run, or --check-config FILE to validate' };

@@ -7,3 +7,5 @@ export const EX_USAGE = 64;
 export const EX_UNAVAILABLE = 69;
 /** Something in the configuration is wrong. */
 export const EX_CONFIG = 78;
+/** A system call failed (e.g. `--cleanup` could not remove an address). */
+export const EX_OSERR = 71;

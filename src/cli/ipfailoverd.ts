@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { formatIssue, loadConfigFile } from '../config/load.js';
 import { checkConfig, reportConfigErrors } from './check-config.js';
+import { cleanup } from './cleanup.js';
 import { parseCliArgs } from './args.js';
 import { EX_OK, EX_USAGE } from './exit-codes.js';
 import { usageHint, usageText } from './usage.js';
@@ -25,6 +26,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return EX_USAGE;
     case 'check-config':
       return checkConfig(PROGRAM, command.file);
+    case 'cleanup':
+      return cleanup(PROGRAM, command.configFile);
     case 'run': {
       const result = await loadConfigFile(command.configFile);
       if (!result.ok) return reportConfigErrors(PROGRAM, command.configFile, result.errors);

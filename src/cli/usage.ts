@@ -1,5 +1,5 @@
 // The text of `ipfailoverd --help`, laid out like a manual page.
-import { EX_CONFIG, EX_OK, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
+import { EX_CONFIG, EX_OK, EX_OSERR, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
 
 export function usageText(): string {
   return `NAME
@@ -8,6 +8,7 @@ export function usageText(): string {
 SYNOPSIS
     ipfailoverd --config FILE [--strict-startup]
     ipfailoverd --check-config FILE
+    ipfailoverd --cleanup --config FILE
     ipfailoverd --help | --version
 
 DESCRIPTION
@@ -33,6 +34,16 @@ OPTIONS
         warnings on standard output, or every error as "PATH: MESSAGE" on
         standard error, PATH being a JSON Pointer such as /instances/0/vrid.
 
+    --cleanup --config FILE
+        Remove from each instance's interface the virtual addresses that
+        FILE configures and that are present there, at whatever prefix
+        length, and nothing else. An owner's (priority 255) stay; a missing
+        interface has nothing to remove. Prints a line per address removed
+        and exits ${EX_OK} once none is left, ${EX_OSERR} if one could not be removed,
+        ${EX_CONFIG} on a bad configuration (nothing is touched then). The unit
+        runs it as ExecStopPost=, so that the failover IP never outlives the
+        daemon, even after a crash or SIGKILL.
+
     -h, --help
         Show this text and exit.
 
@@ -43,6 +54,7 @@ EXIT STATUS
     ${EX_OK}   success
     ${EX_USAGE}  wrong command line (EX_USAGE)
     ${EX_UNAVAILABLE}  a needed feature is not available in this build (EX_UNAVAILABLE)
+    ${EX_OSERR}  --cleanup could not remove a virtual address (EX_OSERR)
     ${EX_CONFIG}  the configuration is invalid or unreadable (EX_CONFIG)
 
 FILES

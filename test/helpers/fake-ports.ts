@@ -3,8 +3,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { IpFamily } from '../../src/protocol/ip-address.js';
-import { formatAddress } from '../../src/protocol/ip-address.js';
-import type { AddressEntry, AddressPort, FrameSender, InboundPacket, LinkInfo, NetError, NetlinkChange, VrrpTransport } from '../../src/net/ports.js';
+import { formatAddress, parseAddress, sameAddress } from '../../src/protocol/ip-address.js';
+import { NetError, type AddressEntry, type AddressPort, type FrameSender, type InboundPacket, type LinkInfo, type NetlinkChange, type VrrpTransport } from '../../src/net/ports.js';
 import type { Logger } from '../../src/runtime/logger.js';
 
 /** Everything the ports saw, in one ordered list: the order across ports is what tests check. */
@@ -117,3 +117,77 @@ export function memoryLogger(): { log: Logger; lines: Array<Record<string, unkno
 }
 
 export const LINK: LinkInfo = { ifindex: 7, name: 'eth0', mac: new Uint8Array([2, 0, 0, 0, 0, 1]), up: true, mtu: 1500 };
+
+/**
+ * An AddressPort that keeps addresses as the kernel does, on several links: a delete removes
+ * only the entry with that exact prefix length, an absent one is not an error. Faults on demand:
+ * `failDeletes` makes the next deletes of an address throw, `stuck` makes deletes of it return
+ * without removing it, `failLists` makes the next dumps throw.
+ */
+export class FakeKernelAddresses implements AddressPort {
+  readonly entries: AddressEntry[] = [];
+  readonly deletes: string[] = [];
+  private readonly deleteFaults = new Map<string, { code: string; times: number }>();
+  private readonly stuckAddresses = new Set<string>();
+  private listFaults: { code: string; times: number } | null = null;
+
+  constructor(private readonly links: readonly LinkInfo[]) {}
+
+  /** Puts `text` ("203.0.113.10/24") on the link named `link`. */
+  put(link: string, text: string): void {
+    const info = this.links.find((l) => l.name === link);
+    const [address, length] = text.split('/');
+    const bytes = parseAddress(address ?? '');
+    if (info === undefined || bytes === null) throw new Error(`test bug: ${link} ${text}`);
+    const family: IpFamily = bytes.length === 4 ? 4 : 6;
+    this.entries.push({ ifindex: info.ifindex, family, address: bytes, prefixLength: Number(length), scope: 'global', secondary: false, tentative: false });
+  }
+
+  /** "address/length" of every entry on `link`, sorted. */
+  on(link: string): string[] {
+    const ifindex = this.links.find((l) => l.name === link)?.ifindex;
+    return this.entries.filter((e) => e.ifindex === ifindex).map((e) => `${formatAddress(e.address)}/${e.prefixLength}`).sort();
+  }
+
+  failDeletes(address: string, code: string, times = Infinity): void {
+    this.deleteFaults.set(address, { code, times });
+  }
+
+  stuck(address: string): void {
+    this.stuckAddresses.add(address);
+  }
+
+  failLists(code: string, times = Infinity): void {
+    this.listFaults = { code, times };
+  }
+
+  async getLink(name: string): Promise<LinkInfo | null> {
+    return this.links.find((l) => l.name === name) ?? null;
+  }
+
+  async listAddresses(ifindex: number, family: IpFamily): Promise<AddressEntry[]> {
+    if (this.listFaults !== null && this.listFaults.times-- > 0) throw new NetError(this.listFaults.code, `list IPv${family} addresses of ifindex ${ifindex}`);
+    return this.entries.filter((e) => e.ifindex === ifindex && e.family === family);
+  }
+
+  async addAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
+    if (this.entries.some((e) => e.ifindex === ifindex && sameAddress(e.address, address) && e.prefixLength === prefixLength)) return;
+    this.entries.push({ ifindex, family, address, prefixLength, scope: 'global', secondary: false, tentative: false });
+  }
+
+  async deleteAddress(ifindex: number, _family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
+    const text = formatAddress(address);
+    this.deletes.push(`${text}/${prefixLength}`);
+    const fault = this.deleteFaults.get(text);
+    if (fault !== undefined && fault.times-- > 0) throw new NetError(fault.code, `delete ${text}/${prefixLength} from ifindex ${ifindex}`);
+    if (this.stuckAddresses.has(text)) return;
+    const index = this.entries.findIndex((e) => e.ifindex === ifindex && sameAddress(e.address, address) && e.prefixLength === prefixLength);
+    if (index >= 0) this.entries.splice(index, 1);
+  }
+
+  watch(): () => void {
+    return () => undefined;
+  }
+
+  close(): void {}
+}

@@ -12,6 +12,8 @@ t.test('commands', async (t) => {
     [['-h'], { kind: 'help' }],
     [['--version'], { kind: 'version' }],
     [['--config', 'a.json', '--help'], { kind: 'help' }],
+    [['--cleanup', '--config', '/etc/ipfailoverd/config.json'], { kind: 'cleanup', configFile: '/etc/ipfailoverd/config.json' }],
+    [['--config=a.json', '--cleanup'], { kind: 'cleanup', configFile: 'a.json' }],
   ];
   for (const [argv, expected] of cases) t.same(parseCliArgs(argv), expected, argv.join(' '));
 });
@@ -26,6 +28,10 @@ t.test('usage errors say what is wrong', async (t) => {
     [['--config', 'a.json', '--config', 'b.json'], '--config given more than once'],
     [['a.json'], "'a.json'"],
     [['--strict-startup', '--check-config', 'a.json'], '--strict-startup goes with --config'],
+    [['--cleanup'], '--cleanup needs --config FILE'],
+    [['--cleanup', '--check-config', 'a.json'], '--cleanup and --check-config cannot be combined'],
+    [['--cleanup', '--config='], '--config needs a file name'],
+    [['--cleanup', '--cleanup', '--config', 'a.json'], '--cleanup given more than once'],
   ];
   for (const [argv, message] of cases) {
     const command = parseCliArgs(argv);
