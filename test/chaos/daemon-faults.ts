@@ -13,13 +13,15 @@ import { uniquePriority, type ReloadChange } from './schedule.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function killAndRestart(lab: Lab, member: number, signal: 'SIGKILL' | 'SIGTERM', holdMs: number): Promise<string> {
+export async function killAndRestart(lab: Lab, member: number, signal: 'SIGKILL' | 'SIGTERM', holdMs: number): Promise<{ detail: string; cleanedAt?: number }> {
+  const killedAt = lab.now();
   const inTime = await lab.stop(member, signal, signal === 'SIGKILL' ? 'sigkill' : 'sigterm');
   if (!inTime) lab.errors.push({ t: lab.now(), member, detail: `m${member}'s daemon did not exit within 5 s of ${signal}` });
-  if (signal === 'SIGKILL') await lab.cleanupAfterExit(member);
+  const cleanedAt = signal === 'SIGKILL' ? await lab.cleanupAfterExit(member) : undefined;
   await sleep(holdMs);
   await lab.start(member);
-  return `${signal}, restarted after ${holdMs} ms${signal === 'SIGKILL' && lab.hasCleanup ? ' (--cleanup run after the kill)' : ''}`;
+  const cleanup = cleanedAt === undefined ? '' : ` (--cleanup done ${cleanedAt - killedAt} ms after the kill)`;
+  return { detail: `${signal}, restarted after ${holdMs} ms${cleanup}`, ...(cleanedAt === undefined ? {} : { cleanedAt }) };
 }
 
 export async function reload(lab: Lab, member: number, change: ReloadChange): Promise<string> {

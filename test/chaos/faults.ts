@@ -20,7 +20,7 @@ export function resolveTarget(planned: PlannedFault, holders: Readonly<Record<Fa
   return pickMember(candidates.length > 0 ? candidates : all, planned.pick) as number;
 }
 
-async function apply(lab: Lab, planned: PlannedFault, member: number): Promise<string> {
+async function apply(lab: Lab, planned: PlannedFault, member: number): Promise<string | { detail: string; cleanedAt?: number }> {
   const family: Family = planned.target.role === 'any' ? 'v4' : planned.target.family;
   switch (planned.kind) {
     case 'sigkill':
@@ -50,6 +50,7 @@ export async function inject(lab: Lab, planned: PlannedFault, id: number, holder
   const member = resolveTarget(planned, holders);
   const start = lab.now();
   const role = planned.target.role === 'any' ? '' : ` (${planned.target.role} of ${planned.target.family})`;
-  const detail = `${await apply(lab, planned, member)}${role}`;
-  return { id, kind: planned.kind, member, detail, start, heal: lab.now(), priorities: lab.priorities() };
+  const applied = await apply(lab, planned, member);
+  const { detail, cleanedAt } = typeof applied === 'string' ? { detail: applied, cleanedAt: undefined } : applied;
+  return { id, kind: planned.kind, member, detail: `${detail}${role}`, start, heal: lab.now(), priorities: lab.priorities(), ...(cleanedAt === undefined ? {} : { cleanedAt }) };
 }

@@ -37,7 +37,11 @@ export function checkHolders(record: SoakRecord, bounds: Bounds): HolderResult {
   const violations: Violation[] = [];
   const startup = record.windows.find((w) => w.kind === 'startup');
   const from = startup?.heal ?? 0;
-  const allowed: Interval[] = record.windows.filter((w) => SPLIT_KINDS.has(w.kind)).map((w) => [w.start, w.heal + bounds.settleMs]);
+  const allowed: Interval[] = [
+    ...record.windows.filter((w) => SPLIT_KINDS.has(w.kind)).map((w): Interval => [w.start, w.heal + bounds.settleMs]),
+    // A killed member holds the IP until the unit's cleanup has run; then the handover bound.
+    ...record.windows.filter((w) => w.cleanedAt !== undefined).map((w): Interval => [w.start, (w.cleanedAt ?? w.start) + bounds.handoverMs]),
+  ];
   let longestNoHolder: Longest = { ms: 0, t: 0 };
   let longestDual: Longest = { ms: 0, t: 0 };
   let longestDualOutsideSplit: Longest = { ms: 0, t: 0 };

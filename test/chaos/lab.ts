@@ -189,12 +189,14 @@ export class Lab {
   }
 
   /** The unit's ExecStopPost: `ipfailoverd --cleanup --config FILE`, when the daemon has it. */
-  async cleanupAfterExit(member: number): Promise<void> {
-    if (!this.hasCleanup) return;
+  /** Runs the cleanup as the unit's ExecStopPost= would; returns when it had finished (soak time). */
+  async cleanupAfterExit(member: number): Promise<number | undefined> {
+    if (!this.hasCleanup) return undefined;
     const { file } = this.writeConfig(member);
     await inNs(this.member(member).ns, process.execPath, DAEMON, '--cleanup', '--config', file).catch((error: unknown) => {
       this.errors.push({ t: this.now(), member, detail: `--cleanup failed: ${String(error)}` });
     });
+    return this.now();
   }
 
   async hub(...args: string[]): Promise<void> {

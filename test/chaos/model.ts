@@ -51,6 +51,12 @@ export interface FaultWindow {
   readonly start: number;
   /** When the soak undid the fault (restart done, link up, rule removed ...). */
   readonly heal: number;
+  /**
+   * SIGKILL only: when the cleanup that the unit runs as ExecStopPost= had finished. Until then
+   * the killed member's kernel still holds the failover IP (nothing of the daemon is left to
+   * remove it), so two holders are that fault's, not a bug of the survivors.
+   */
+  readonly cleanedAt?: number;
   /** Configured priorities after the heal, per family, by member: who must hold once settled. */
   readonly priorities: Readonly<Record<Family, Readonly<Record<number, number>>>>;
 }

@@ -110,6 +110,16 @@ t.test('dual-holder: two holders beyond a handover outside a split window; allow
   t.equal(late.longestDual.ms, 1500);
 });
 
+t.test('dual-holder after a SIGKILL: allowed until the unit cleanup has run plus the handover bound, not beyond', async (t) => {
+  // m1 killed at 5 s keeps the IP in its kernel; m2 takes over at 5.4 s; the cleanup ends at 5.8 s.
+  const killed = { ...window(1, 'sigkill', 5000, 6500, 1), cleanedAt: 5800 };
+  const inTime = [at(0, []), at(800, [1]), at(5400, [1, 2]), at(5850, [2]), at(6500, [1, 2]), at(6600, [1])];
+  t.same(found(record({ samples: inTime, windows: [STARTUP, killed] })).filter((i) => i === 'dual-holder'), [], 'removed 50 ms after the cleanup ended');
+  const lingering = [at(0, []), at(800, [1]), at(5400, [1, 2]), at(6400, [2]), at(6500, [1, 2]), at(6600, [1])];
+  const verdict = checkSoak(record({ samples: lingering, windows: [STARTUP, killed] }), BOUNDS);
+  t.ok(verdict.violations.some((v) => v.invariant === 'dual-holder' && v.detail.includes('350 ms')), 'still held 600 ms after the cleanup: the part past 250 ms counts');
+});
+
 t.test('dual-holder: a short make-before-break handover is not a violation', async (t) => {
   const samples = [at(0, []), at(800, [1]), at(6500, [1, 2]), at(6700, [2]), at(6720, [1])];
   t.notOk(found(record({ samples })).includes('dual-holder'));
