@@ -1,10 +1,11 @@
 /**
  * What a reload does to each instance, decided from the old and new configuration alone:
  *   unchanged  → untouched: state, mastership and timers stay, nothing is announced again;
- *   update     → changed in place (priority, timers, preemption, announcements, tracking, hooks):
- *                the protocol lets these change under a running instance;
+ *   update     → changed in place (priority, timers, preemption, announcements, tracking, hooks,
+ *                and, as keepalived does, the virtual addresses, unicast peers and source: a
+ *                master adds the new addresses and removes the old ones without a release);
  *   restart    → stopped (a master releases with priority 0) and started again: its identity on
- *                the wire changed (interface, VRID, addresses, peers, source, owner status);
+ *                the wire changed (interface, VRID, family, owner status);
  *   remove / add.
  * Instances are matched by name.
  */
@@ -23,7 +24,7 @@ export interface ReloadPlan {
 }
 
 /** Fields that define what the instance is on the wire: changing one means a new instance. */
-const IDENTITY: ReadonlyArray<keyof InstanceConfig> = ['interface', 'vrid', 'family', 'virtualAddresses', 'unicastPeers', 'sourceAddress'];
+const IDENTITY: ReadonlyArray<keyof InstanceConfig> = ['interface', 'vrid', 'family'];
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
