@@ -10,6 +10,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { dirname } from 'node:path';
 import { setCloseOnExec } from '../net/native.js';
 import { MAX_REQUEST_BYTES, parseRequest, type Request } from './protocol.js';
+import { RequestTurns } from './request-turns.js';
 
 /** What the daemon answers; each returns the reply object (its `ok` is added here). */
 export interface ControlHandler {
@@ -26,8 +27,6 @@ export const IDLE_TIMEOUT_MS = 30_000;
  * transition a few hundred bytes; a client that reads falls nowhere near this far behind.
  */
 export const MAX_BACKLOG_BYTES = 1024 * 1024;
-/** Requests of one connection started per event-loop turn; the rest wait for the next turn. */
-export const MAX_REQUESTS_PER_TURN = 16;
 /** Requests of one connection awaiting their reply at once (a reload takes a while). */
 export const MAX_REQUESTS_IN_FLIGHT = 16;
 /** More connections at once are closed on arrival: with MAX_BACKLOG_BYTES, a memory bound. */
@@ -89,7 +88,8 @@ export async function listenStatusSocket(
   handler: ControlHandler,
   options: ListenOptions = {},
 ): Promise<ListenResult> {
-  const server = createServer((socket) => serveConnection(socket, handler, options));
+  const turns = new RequestTurns();
+  const server = createServer((socket) => serveConnection(socket, handler, options, turns));
   server.maxConnections = MAX_CONNECTIONS;
   const fd = passedListenFd();
   if (fd !== undefined) {
@@ -131,19 +131,18 @@ export async function listenStatusSocket(
 }
 
 /**
- * Serves one connection: requests a line each, answered in order of completion, a slice at a
- * time so that a flood of requests cannot hold the event loop (the Active_Down_Timer, RFC 9568
- * §6.4.2, must fire on time whatever clients do). Reading pauses while requests wait: what a
- * client sends ahead is bounded by one chunk. Cut off: a request line longer than
- * MAX_REQUEST_BYTES (after its error reply), a connection silent for the idle timeout unless it
- * watches or awaits a reply, a client whose unread replies or events pass MAX_BACKLOG_BYTES.
+ * Serves one connection: requests a line each, answered in order of completion, in the turns
+ * the server's connections share (request-turns.ts), so that a flood of requests cannot hold
+ * the event loop. Reading pauses while requests wait: what a client sends ahead is bounded by
+ * one chunk. Cut off: a request line longer than MAX_REQUEST_BYTES (after its error reply), a
+ * connection silent for the idle timeout unless it watches or awaits a reply, a client whose
+ * unread replies or events pass MAX_BACKLOG_BYTES.
  */
-export function serveConnection(socket: Socket, handler: ControlHandler, options: ConnectionOptions = {}): void {
+export function serveConnection(socket: Socket, handler: ControlHandler, options: ConnectionOptions = {}, turns = new RequestTurns()): void {
   let buffer = '';
   /** Complete request lines not yet served; `next` is the first of them. */
   let queue: string[] = [];
   let next = 0;
-  let sliceScheduled = false;
   let stopWatching: (() => void) | undefined;
   let pending = 0;
   let refused = false;
@@ -205,32 +204,19 @@ export function serveConnection(socket: Socket, handler: ControlHandler, options
     }
     if (next < queue.length) {
       socket.pause(); // resumed when the queue is served
-      scheduleSlice();
+      turns.wait(serveOne);
     }
   });
 
-  function scheduleSlice(): void {
-    if (sliceScheduled) return;
-    sliceScheduled = true;
-    setImmediate(serveSlice);
-  }
-
-  /** Starts at most MAX_REQUESTS_PER_TURN requests, never more than MAX_REQUESTS_IN_FLIGHT at once. */
-  function serveSlice(): void {
-    sliceScheduled = false;
-    if (socket.destroyed) return;
-    for (let started = 0; started < MAX_REQUESTS_PER_TURN && pending < MAX_REQUESTS_IN_FLIGHT && next < queue.length; started++) {
-      void answer(queue[next++] as string);
-      if (socket.destroyed) return;
-    }
-    if (next < queue.length) {
-      // Full slice: the rest next turn. Too many in flight: answer() resumes when one is done.
-      if (pending < MAX_REQUESTS_IN_FLIGHT) scheduleSlice();
-      return;
-    }
+  /** Starts the next request, at most MAX_REQUESTS_IN_FLIGHT at once; true while another may start. */
+  function serveOne(): boolean {
+    if (socket.destroyed || next >= queue.length || pending >= MAX_REQUESTS_IN_FLIGHT) return false;
+    void answer(queue[next++] as string);
+    if (next < queue.length) return !socket.destroyed && pending < MAX_REQUESTS_IN_FLIGHT;
     queue = [];
     next = 0;
-    if (!refused) socket.resume();
+    if (!refused && !socket.destroyed) socket.resume();
+    return false;
   }
 
   async function answer(line: string): Promise<void> {
@@ -256,7 +242,7 @@ export function serveConnection(socket: Socket, handler: ControlHandler, options
       send({ ok: false, error: error instanceof Error ? error.message : String(error) });
     } finally {
       pending--;
-      if (next < queue.length) scheduleSlice();
+      if (next < queue.length) turns.wait(serveOne); // it may have waited for this reply
     }
   }
 }
