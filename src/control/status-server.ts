@@ -23,8 +23,8 @@ export interface ControlHandler {
 export const IDLE_TIMEOUT_MS = 30_000;
 /**
  * A connection whose unsent replies or events exceed this is cut off: a client that stops
- * reading must not grow the daemon's memory. A status reply is about 1 KiB an instance and a
- * transition a few hundred bytes; a client that reads falls nowhere near this far behind.
+ * reading must not grow the daemon's memory. A transition is a few hundred bytes and a status
+ * reply grows with the instances; a client that reads falls nowhere near this far behind.
  */
 export const MAX_BACKLOG_BYTES = 1024 * 1024;
 /** Requests of one connection awaiting their reply at once (a reload takes a while). */
