@@ -33,9 +33,13 @@ async function main(argv: readonly string[]): Promise<number> {
       if (!result.ok) return reportConfigErrors(PROGRAM, command.configFile, result.errors);
       for (const warning of result.warnings) process.stderr.write(`${PROGRAM}: warning: ${formatIssue(warning)}\n`);
       const { runDaemon } = await import('../runtime/main.js');
+      const { flushLogs } = await import('../runtime/logger.js');
       // Exit as soon as the daemon has stopped, even if a native handle lingers: a clean stop has
-      // already released everything, and SIGTERM must end the process within a second.
-      process.exit(await runDaemon(result.config, { configFile: command.configFile, version: await readVersion(), strictStartup: command.strictStartup }));
+      // already released everything (a slow netlink queue gets up to 5 s, main.ts). The logs
+      // are written asynchronously: the journal gets a moment (no more) to take the last lines.
+      const status = await runDaemon(result.config, { configFile: command.configFile, version: await readVersion(), strictStartup: command.strictStartup });
+      await flushLogs();
+      process.exit(status);
     }
   }
 }

@@ -10,6 +10,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { dirname } from 'node:path';
 import { setCloseOnExec } from '../net/native.js';
 import { MAX_REQUEST_BYTES, parseRequest, type Request } from './protocol.js';
+import { RequestTurns } from './request-turns.js';
 
 /** What the daemon answers; each returns the reply object (its `ok` is added here). */
 export interface ControlHandler {
@@ -21,10 +22,15 @@ export interface ControlHandler {
 /** A connection that is not watching and sends nothing for this long is closed. */
 export const IDLE_TIMEOUT_MS = 30_000;
 /**
- * A watcher whose unsent events exceed this is cut off: a client that stops reading must not
- * grow the daemon's memory. Transitions are a few hundred bytes; nobody falls this far behind.
+ * A connection whose unsent replies or events exceed this is cut off: a client that stops
+ * reading must not grow the daemon's memory. A transition is a few hundred bytes and a status
+ * reply grows with the instances; a client that reads falls nowhere near this far behind.
  */
-export const MAX_WATCH_BACKLOG_BYTES = 1024 * 1024;
+export const MAX_BACKLOG_BYTES = 1024 * 1024;
+/** Requests of one connection awaiting their reply at once (a reload takes a while). */
+export const MAX_REQUESTS_IN_FLIGHT = 16;
+/** More connections at once are closed on arrival: with MAX_BACKLOG_BYTES, a memory bound. */
+export const MAX_CONNECTIONS = 64;
 
 export interface ConnectionOptions {
   /** Default IDLE_TIMEOUT_MS; tests shorten it. */
@@ -82,7 +88,9 @@ export async function listenStatusSocket(
   handler: ControlHandler,
   options: ListenOptions = {},
 ): Promise<ListenResult> {
-  const server = createServer((socket) => serveConnection(socket, handler, options));
+  const turns = new RequestTurns();
+  const server = createServer((socket) => serveConnection(socket, handler, options, turns));
+  server.maxConnections = MAX_CONNECTIONS;
   const fd = passedListenFd();
   if (fd !== undefined) {
     // A descriptor we are handed is not ours to share: without FD_CLOEXEC every track script and
@@ -122,17 +130,19 @@ export async function listenStatusSocket(
   return { server, origin: `${path} (mode 0660, group ${gid === undefined ? 'root' : group})`, ...(warning === undefined ? {} : { warning }) };
 }
 
-function reply(socket: Socket, body: Record<string, unknown>): void {
-  if (!socket.destroyed) socket.write(`${JSON.stringify(body)}\n`);
-}
-
 /**
- * Serves one connection: requests a line each, answered in order of completion. Cut off: a
- * request line longer than MAX_REQUEST_BYTES (after its error reply), a connection silent for
- * the idle timeout unless it watches or awaits a reply, a watcher that stops reading.
+ * Serves one connection: requests a line each, answered in order of completion, in the turns
+ * the server's connections share (request-turns.ts), so that a flood of requests cannot hold
+ * the event loop. Reading pauses while requests wait: what a client sends ahead is bounded by
+ * one chunk. Cut off: a request line longer than MAX_REQUEST_BYTES (after its error reply), a
+ * connection silent for the idle timeout unless it watches or awaits a reply, a client whose
+ * unread replies or events pass MAX_BACKLOG_BYTES.
  */
-export function serveConnection(socket: Socket, handler: ControlHandler, options: ConnectionOptions = {}): void {
+export function serveConnection(socket: Socket, handler: ControlHandler, options: ConnectionOptions = {}, turns = new RequestTurns()): void {
   let buffer = '';
+  /** Complete request lines not yet served; `next` is the first of them. */
+  let queue: string[] = [];
+  let next = 0;
   let stopWatching: (() => void) | undefined;
   let pending = 0;
   let refused = false;
@@ -141,13 +151,30 @@ export function serveConnection(socket: Socket, handler: ControlHandler, options
     stopWatching = undefined;
     stop?.();
   };
+  const cutOff = (): void => {
+    queue = [];
+    next = 0;
+    stopWatch();
+    socket.destroy();
+  };
+  const send = (body: Record<string, unknown>): void => {
+    if (socket.destroyed) return;
+    socket.write(`${JSON.stringify(body)}\n`);
+    // A client that stopped reading: Node would keep every later reply for it, without bound.
+    if (socket.writableLength > MAX_BACKLOG_BYTES) cutOff();
+  };
   socket.setEncoding('utf8');
   socket.on('error', () => undefined); // a client that vanishes is not our problem
-  socket.on('close', stopWatch);
+  socket.on('close', () => {
+    queue = [];
+    next = 0;
+    stopWatch();
+  });
   // Inactivity in either direction; a watcher may legitimately hear nothing for days.
   socket.setTimeout(options.idleTimeoutMs ?? IDLE_TIMEOUT_MS);
   socket.on('timeout', () => {
-    // Also a refused client that does not read its error reply (the write never completes).
+    // Also a refused client that does not read its error reply (the write never completes), and
+    // one whose requests wait behind replies it does not read.
     if (refused || (stopWatching === undefined && pending === 0)) socket.destroy();
   });
   socket.on('data', (chunk: string) => {
@@ -155,11 +182,11 @@ export function serveConnection(socket: Socket, handler: ControlHandler, options
     buffer += chunk;
     // Only the new chunk can hold a newline the buffer did not have: no rescanning of the buffer.
     if (chunk.includes('\n')) {
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (line !== '') void answer(line);
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const request = line.trim();
+        if (request !== '') queue.push(request);
       }
     }
     if (buffer.length > MAX_REQUEST_BYTES) {
@@ -167,46 +194,55 @@ export function serveConnection(socket: Socket, handler: ControlHandler, options
       // client that keeps sending would keep growing the buffer.
       refused = true;
       buffer = '';
+      queue = [];
+      next = 0;
       stopWatch();
       socket.pause();
       if (socket.destroyed) return;
       socket.write(`${JSON.stringify({ ok: false, error: `request longer than ${MAX_REQUEST_BYTES} bytes` })}\n`, () => socket.destroy());
+      return;
+    }
+    if (next < queue.length) {
+      socket.pause(); // resumed when the queue is served
+      turns.wait(serveOne);
     }
   });
+
+  /** Starts the next request, at most MAX_REQUESTS_IN_FLIGHT at once; true while another may start. */
+  function serveOne(): boolean {
+    if (socket.destroyed || next >= queue.length || pending >= MAX_REQUESTS_IN_FLIGHT) return false;
+    void answer(queue[next++] as string);
+    if (next < queue.length) return !socket.destroyed && pending < MAX_REQUESTS_IN_FLIGHT;
+    queue = [];
+    next = 0;
+    if (!refused && !socket.destroyed) socket.resume();
+    return false;
+  }
 
   async function answer(line: string): Promise<void> {
     const parsed = parseRequest(line);
     if (!parsed.ok) {
-      reply(socket, { ok: false, error: parsed.error });
+      send({ ok: false, error: parsed.error });
       return;
     }
     const { request } = parsed;
     if (request.cmd === 'watch') {
       stopWatch();
-      reply(socket, { ok: true, watching: true });
-      let cutOff = false;
-      const stop = handler.watch((event) => {
-        if (cutOff) return;
-        reply(socket, event);
-        if (socket.writableLength > MAX_WATCH_BACKLOG_BYTES) {
-          // A stuck reader: Node would buffer every later event for it without bound.
-          cutOff = true;
-          stopWatch();
-          socket.destroy();
-        }
-      });
+      send({ ok: true, watching: true });
+      const stop = handler.watch(send);
       // handler.watch may have sent (and cut off) before it returned.
-      if (cutOff || socket.destroyed) stop();
+      if (socket.destroyed) stop();
       else stopWatching = stop;
       return;
     }
     pending++;
     try {
-      reply(socket, { ok: true, ...(await handler.handle(request)) });
+      send({ ok: true, ...(await handler.handle(request)) });
     } catch (error) {
-      reply(socket, { ok: false, error: error instanceof Error ? error.message : String(error) });
+      send({ ok: false, error: error instanceof Error ? error.message : String(error) });
     } finally {
       pending--;
+      if (next < queue.length) turns.wait(serveOne); // it may have waited for this reply
     }
   }
 }

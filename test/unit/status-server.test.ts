@@ -1,13 +1,22 @@
 // The status socket server against real Unix-socket clients: a flood, a silent client and a
-// watcher that stops reading are each cut off, and well-behaved clients are not. The handler is
-// a fake; the socket lives in a temporary directory.
+// client or watcher that stops reading are each cut off, and well-behaved clients are not; a
+// flood of pipelined requests is served a slice per event-loop turn. The handler is a fake; the
+// socket lives in a temporary directory.
 import { createConnection, type Server, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { MAX_REQUEST_BYTES } from '../../src/control/protocol.js';
-import { IDLE_TIMEOUT_MS, listenStatusSocket, MAX_WATCH_BACKLOG_BYTES, type ControlHandler } from '../../src/control/status-server.js';
+import {
+  IDLE_TIMEOUT_MS,
+  listenStatusSocket,
+  MAX_BACKLOG_BYTES,
+  MAX_CONNECTIONS,
+  MAX_REQUESTS_IN_FLIGHT,
+  type ControlHandler,
+} from '../../src/control/status-server.js';
+import { MAX_REQUESTS_PER_TURN } from '../../src/control/request-turns.js';
 
 /** A handler whose watchers the test can drive: `send` reaches every current watcher. */
 function fakeHandler() {
@@ -88,13 +97,14 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function start(t: Test, options: Parameters<typeof listenStatusSocket>[3] = {}) {
+async function start(t: Test, options: Parameters<typeof listenStatusSocket>[3] = {}, handle?: ControlHandler['handle']) {
   // Not t.testdir(): its long name would not fit in a socket address (108 bytes).
   const dir = mkdtempSync(join(tmpdir(), 'ipfd-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'status.sock');
   const fake = fakeHandler();
-  const { server } = await listenStatusSocket(path, 'no-such-group-here', fake.handler, options);
+  const handler = handle === undefined ? fake.handler : { ...fake.handler, handle };
+  const { server } = await listenStatusSocket(path, 'no-such-group-here', handler, options);
   const accepted: Socket[] = [];
   server.on('connection', (socket: Socket) => accepted.push(socket));
   t.teardown(() => closeServer(server, accepted));
@@ -199,15 +209,102 @@ t.test('a watcher that stops reading is cut off past the backlog limit, and stop
   const event = { filler: 'z'.repeat(64 * 1024) };
   let sent = 0;
   // Four times the limit, unless the server gives up on the watcher first.
-  while (fake.watching() === 1 && sent < (4 * MAX_WATCH_BACKLOG_BYTES) / (64 * 1024)) {
+  while (fake.watching() === 1 && sent < (4 * MAX_BACKLOG_BYTES) / (64 * 1024)) {
     fake.send(event);
     sent++;
     await new Promise((resolve) => setImmediate(resolve));
   }
   t.equal(fake.watching(), 0, `no longer watching after ${sent} events of 64 KiB`);
   t.equal(fake.stops(), 1, 'the watch stopped exactly once');
-  t.ok(sent * 64 * 1024 < 4 * MAX_WATCH_BACKLOG_BYTES, 'cut off before four times the limit');
+  t.ok(sent * 64 * 1024 < 4 * MAX_BACKLOG_BYTES, 'cut off before four times the limit');
   watcher.socket.resume();
   await within(watcher.closed, 2000, 'watcher connection closed');
-  t.equal(MAX_WATCH_BACKLOG_BYTES, 1024 * 1024);
+  t.equal(MAX_BACKLOG_BYTES, 1024 * 1024);
+});
+
+/** Waits until `count` reply lines arrived (or fails after `ms`). */
+async function replies(client: TestClient, count: number, ms: number): Promise<string[]> {
+  const lines: string[] = [];
+  while (lines.length < count) lines.push(await within(client.nextLine(), ms, `reply ${lines.length + 1} of ${count}`));
+  return lines;
+}
+
+t.test('pipelined requests of many connections are served a slice per loop turn: a timer fires during a flood', async (t) => {
+  const CONNECTIONS = 4;
+  const EACH = 100;
+  let calls = 0;
+  let timerFiredAfter: number | undefined;
+  const { path } = await start(t, {}, async (request) => {
+    if (calls++ === 0) setTimeout(() => (timerFiredAfter = calls), 0);
+    const until = performance.now() + 1;
+    while (performance.now() < until); // 1 ms of work, as a status of many instances is
+    return { echo: request.cmd, n: calls };
+  });
+  const clients = await Promise.all([...Array(CONNECTIONS).keys()].map(() => connect(path)));
+  for (const client of clients) client.socket.write('{"cmd":"status"}\n'.repeat(EACH));
+  for (const client of clients) {
+    const answered = (await replies(client, EACH, 20_000)).map((line) => (JSON.parse(line) as { n: number }).n);
+    t.same(answered, [...answered].sort((a, b) => a - b), 'a connection gets its replies in order');
+    client.socket.destroy();
+  }
+  t.equal(calls, CONNECTIONS * EACH, 'every request answered');
+  t.ok(
+    timerFiredAfter !== undefined && timerFiredAfter <= 2 * MAX_REQUESTS_PER_TURN,
+    `a timer armed at the first request fired after ${String(timerFiredAfter)} of ${CONNECTIONS * EACH} (at most ${MAX_REQUESTS_PER_TURN} a turn, all connections together)`,
+  );
+});
+
+t.test('at most MAX_REQUESTS_IN_FLIGHT requests of a connection await their reply at once', async (t) => {
+  const REQUESTS = 100;
+  let inFlight = 0;
+  let most = 0;
+  const { path } = await start(t, {}, async (request) => {
+    most = Math.max(most, ++inFlight);
+    await sleep(5); // a reload reads its file
+    inFlight--;
+    return { echo: request.cmd };
+  });
+  const client = await connect(path);
+  client.socket.write('{"cmd":"reload"}\n'.repeat(REQUESTS));
+  t.equal((await replies(client, REQUESTS, 5000)).length, REQUESTS, 'every request answered');
+  t.equal(most, MAX_REQUESTS_IN_FLIGHT, `never more than ${MAX_REQUESTS_IN_FLIGHT} in flight`);
+  client.socket.destroy();
+});
+
+t.test('a client that does not read its replies is cut off at the backlog limit, and no longer served', async (t) => {
+  const REQUESTS = 5000;
+  const REPLY_BYTES = 16 * 1024;
+  let calls = 0;
+  const { path, accepted } = await start(t, {}, async () => {
+    calls++;
+    return { filler: 'z'.repeat(REPLY_BYTES) };
+  });
+  const client = await connect(path);
+  client.socket.pause(); // never reads: the kernel's buffers fill, then the server's
+  client.socket.write('{"cmd":"status"}\n'.repeat(REQUESTS));
+  // A paused client does not see the close; the server's side says it.
+  const deadline = Date.now() + 5000;
+  while (accepted[0]?.destroyed !== true && Date.now() < deadline) await sleep(10);
+  t.ok(accepted[0]?.destroyed, 'the server cut the client off');
+  const served = calls * REPLY_BYTES;
+  t.ok(calls < REQUESTS, `served ${calls} of ${REQUESTS} requests`);
+  // Beyond the limit: what the kernel's socket buffers held, a few hundred KiB.
+  t.ok(served < MAX_BACKLOG_BYTES + 1024 * 1024, `${served} bytes of replies made before the cut-off; the limit is ${MAX_BACKLOG_BYTES}`);
+  const after = calls;
+  await sleep(100);
+  t.equal(calls, after, 'nothing served after the cut-off');
+  client.socket.resume();
+  await within(client.closed, 2000, 'the client sees the close once it reads');
+});
+
+t.test('connections beyond MAX_CONNECTIONS are closed on arrival; the others are served', async (t) => {
+  const { path } = await start(t);
+  const clients: TestClient[] = [];
+  for (let i = 0; i < MAX_CONNECTIONS; i++) clients.push(await connect(path));
+  t.teardown(() => clients.forEach((client) => client.socket.destroy()));
+  const extra = await connect(path);
+  await within(extra.closed, 2000, 'the extra connection closed');
+  const first = clients[0] as TestClient;
+  first.socket.write('{"cmd":"status"}\n');
+  t.same(JSON.parse(await within(first.nextLine(), 2000, 'reply')), { ok: true, echo: 'status' });
 });
