@@ -180,9 +180,12 @@ static int call_js(vrrp6_t *s, napi_value self, napi_ref fn_ref, size_t argc, na
   return 0;
 }
 
-static void report_error(vrrp6_t *s, napi_value self, int err, const char *syscall) {
-  napi_value error = errno_error(s->env, err, syscall);
-  if (error != NULL) call_js(s, self, s->on_error, 1, &error);
+/* onError(error, fatal): fatal means the socket no longer receives (the poll was stopped), so
+   JavaScript must close it and open another; otherwise it reads on. */
+static void report_error(vrrp6_t *s, napi_value self, int err, const char *syscall, int fatal) {
+  napi_value argv[2];
+  argv[0] = errno_error(s->env, err, syscall);
+  if (argv[0] != NULL && napi_get_boolean(s->env, fatal != 0, &argv[1]) == napi_ok) call_js(s, self, s->on_error, 2, argv);
 }
 
 /* Reads one datagram and hands it to onPacket. Returns 0 when draining should stop. */
@@ -203,7 +206,7 @@ static int receive_one(vrrp6_t *s, napi_value self) {
   do n = recvmsg(s->fd, &mh, 0);
   while (n < 0 && errno == EINTR);
   if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) report_error(s, self, errno, "recvmsg");
+    if (errno != EAGAIN && errno != EWOULDBLOCK) report_error(s, self, errno, "recvmsg", 0);
     return 0;
   }
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
@@ -238,7 +241,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     s->in_callback = 1;
     if (status < 0) {
       uv_poll_stop(handle); /* libuv cannot poll the fd: say so once rather than spin */
-      report_error(s, self, -status, "epoll_wait");
+      report_error(s, self, -status, "epoll_wait", 1);
     } else {
       for (int i = 0; i < RX_BATCH && s->fd >= 0 && receive_one(s, self); i++) continue;
     }
@@ -278,7 +281,7 @@ static const char *configure_vrrp6(int fd, const char *ifname, size_t name_lengt
   return NULL;
 }
 
-/* new Vrrp6Socket(ifname, ifindex, joinGroup, onPacket(message, src, dst, hopLimit, ifindex), onError(error)) */
+/* new Vrrp6Socket(ifname, ifindex, joinGroup, onPacket(message, src, dst, hopLimit, ifindex), onError(error, fatal)) */
 static napi_value vrrp6_new(napi_env env, napi_callback_info info) {
   size_t argc = 5, name_length = 0;
   napi_value argv[5], self;

@@ -30,8 +30,10 @@ export class Ipv6VrrpTransport implements VrrpTransport {
       ifindex: options.ifindex,
       joinGroup: options.multicast,
       onPacket: (raw) => this.#deliver(raw),
-      onError: (error) => {
-        for (const listener of this.#errorListeners) listener(error, false);
+      // A fatal error (the poll stopped) must reach the hub, which reopens the socket: before,
+      // it was reported as passing and the socket went deaf for good.
+      onError: (error, fatal) => {
+        for (const listener of this.#errorListeners) listener(error, fatal);
       },
     });
   }
@@ -48,7 +50,7 @@ export class Ipv6VrrpTransport implements VrrpTransport {
   /** send() is synchronous (sendmsg): every send failure is thrown from it, so this never fires. */
   onSendError(_listener: (error: NetError) => void): void {}
 
-  /** Receive errors other than EAGAIN (rare; the socket stays open, so never fatal). */
+  /** Receive errors: recvmsg failures (passing) and poll failures (fatal: the socket is deaf). */
   onReceiveError(listener: (error: NetError, fatal: boolean) => void): void {
     this.#errorListeners.push(listener);
   }

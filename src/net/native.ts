@@ -41,7 +41,7 @@ interface NativeBinding {
     ifindex: number,
     joinGroup: boolean,
     onPacket: (message: Buffer, src: Buffer, dst: Buffer, hopLimit: number, ifindex: number) => void,
-    onError: (error: Error) => void,
+    onError: (error: Error, fatal: boolean) => void,
   ) => NativeVrrp6Socket;
   PacketSocket: new (ifindex: number) => NativePacketSocket;
   notify(socketPath: string, message: string): void;
@@ -115,8 +115,11 @@ export interface Vrrp6SocketOptions {
   /** Join ff02::12 on the interface (multicast mode); unicast mode leaves it out. */
   readonly joinGroup: boolean;
   readonly onPacket: (packet: RawVrrp6Packet) => void;
-  /** Receive-side failures (recvmsg errors other than EAGAIN); the socket stays open. */
-  readonly onError: (error: NetError) => void;
+  /**
+   * Receive-side failures: recvmsg errors other than EAGAIN (the socket reads on), or, `fatal`,
+   * a poll error after which the socket receives nothing more (close it and open another).
+   */
+  readonly onError: (error: NetError, fatal: boolean) => void;
 }
 
 /**
@@ -145,7 +148,7 @@ export class Vrrp6Socket {
           options.ifindex,
           options.joinGroup,
           (message, src, dst, hopLimit, ifindex) => options.onPacket({ message, src, dst, hopLimit, ifindex }),
-          (error) => options.onError(toNetError(error, `receive IPv6 VRRP ${where}`) as NetError),
+          (error, fatal) => options.onError(toNetError(error, `receive IPv6 VRRP ${where}`) as NetError, fatal === true),
         ),
     );
     return new Vrrp6Socket(native, options.ifname);
