@@ -115,8 +115,9 @@ class NetlinkAddressPort implements AddressPort {
       await this.requests.request(RTM_DELADDR, 0, addressRequest(ifindex, family, address, prefixLength, false, operation), operation);
     } catch (error) {
       // IPv4 and IPv6 both say EADDRNOTAVAIL for an address that is not there; ENOENT is kept
-      // for kernels that have said it instead.
-      if (error instanceof NetError && (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOENT')) return;
+      // for kernels that have said it instead. ENODEV: the interface is gone, and its addresses
+      // with it.
+      if (error instanceof NetError && (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOENT' || error.code === 'ENODEV')) return;
       throw error;
     }
   }

@@ -119,7 +119,12 @@ export type FsmEvent =
    * A reload changed the parameters (Preempt_Mode, the preempt delay, the interval): step() was
    * given the new ones with this event. A Backup decides again whether to preempt.
    */
-  | { readonly type: 'reconfigured'; readonly now: number };
+  | { readonly type: 'reconfigured'; readonly now: number }
+  /**
+   * A copy of a virtual address was found on this (non-Active) router and removed: its NIC may
+   * have answered ARP / ND for it meanwhile, so neighbours may point here (extension).
+   */
+  | { readonly type: 'stray-removed'; readonly now: number };
 
 /**
  * became-active: this router took the role. lower-priority-seen: another router advertised a

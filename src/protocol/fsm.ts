@@ -30,6 +30,15 @@ import { activeDownIntervalMs, intervalMs, skewTimeMs } from './timers.js';
 /** §6.4.3: an Active router that stops sends priority 0 so that Backups take over after Skew_Time. */
 export const RELEASE_PRIORITY = 0;
 
+/**
+ * Extension: a router whose NIC may have answered for the virtual addresses without being Active
+ * (a stray copy was on it) sends one advertisement at the lowest priority. The Active router
+ * takes it as a lower-priority Active router and, as §6.4.3 says, advertises and re-announces at
+ * once, so neighbours learn its MAC again. It outranks nobody, so no Backup takes over for it:
+ * the Active router's immediate answer resets their timers.
+ */
+export const NUDGE_PRIORITY = 1;
+
 /** Advertisement_Intervals the group master listens at start (others: 3, Active_Down_Interval). */
 export const GROUP_MASTER_START_INTERVALS = 2;
 
@@ -184,6 +193,7 @@ function onInitialize(d: Draft, event: FsmEvent): void {
       setHold(d, event.type === 'step-down');
       return;
     case 'reconfigured': // The parameters are read at start-up.
+    case 'stray-removed': // Not in the protocol yet: nobody to ask.
       return;
     default:
       assertNever(event);
@@ -307,6 +317,10 @@ function onBackup(d: Draft, event: FsmEvent): void {
       d.state.priority = event.priority;
       reconsiderPreemption(d);
       return;
+    case 'stray-removed':
+      // Ask the Active router to re-announce (NUDGE_PRIORITY); held or not, this outranks nobody.
+      d.actions.push({ type: 'send-advert', priority: NUDGE_PRIORITY });
+      return;
     case 'reconfigured':
       // Preempt_Mode or the preempt delay may have changed. A new Advertisement_Interval needs
       // nothing here: a Backup times the Active router by its advertised interval.
@@ -397,6 +411,8 @@ function onActive(d: Draft, event: FsmEvent): void {
     case 'resume':
       setHold(d, false);
       return;
+    case 'stray-removed': // An Active router holds its addresses: none of them is stray.
+      return;
     case 'reconfigured':
       // Every advertisement carries the parameters' interval, so the next one tells the Backups
       // of a new one; the Adver_Timer armed with the old interval fires once more, which is safe
@@ -436,6 +452,11 @@ function onFault(d: Draft, event: FsmEvent): void {
     case 'step-down':
     case 'resume':
       setHold(d, event.type === 'step-down');
+      return;
+    case 'stray-removed':
+      // Out of the protocol, but its NIC may have answered for the addresses all the same: the
+      // same request to the Active router (the send fails harmlessly where the link is down).
+      d.actions.push({ type: 'send-advert', priority: NUDGE_PRIORITY });
       return;
     case 'reconfigured': // Nothing runs in Fault; leaving it reads the parameters.
       return;

@@ -43,6 +43,8 @@ interface Wish {
   announce: boolean;
   failures: number;
   firstFailureAt: number | null;
+  /** When this wish was first sent to netlink: a request that hangs counts from here. */
+  issuedAt: number | null;
   notBefore: number;
 }
 
@@ -62,7 +64,10 @@ export function retryDelayMs(failures: number): number {
 export class AddressKeeper {
   /** Wishes not yet carried out, in the order they were made (Map keeps insertion order). */
   private readonly wishes = new Map<string, Wish>();
-  private inFlight = false;
+  /** The wish whose request is with netlink now, if any. */
+  private inFlight: Wish | null = null;
+  /** Bumped by forget(): an answer to a request sent before it is not acted on. */
+  private generation = 0;
   private readonly limiter = new RateLimiter(LOG_EVERY_MS);
   private waiters: Array<() => void> = [];
 
@@ -77,16 +82,16 @@ export class AddressKeeper {
   want(address: KeptAddress, present: boolean, options: { announce?: boolean } = {}): void {
     const key = keyOf(address);
     const previous = this.wishes.get(key);
+    const announce = options.announce ?? false;
+    if (previous !== undefined && previous.present === present) {
+      // The same wish again (a re-assertion, another external change): it keeps its place in
+      // the backoff, so repeating it cannot turn retries into a busy loop.
+      previous.announce ||= announce;
+      return;
+    }
     // Re-inserted at the end: wishes are carried out in the order they were last made.
     this.wishes.delete(key);
-    this.wishes.set(key, {
-      address,
-      present,
-      announce: (options.announce ?? false) || (present && previous?.present === true && previous.announce),
-      failures: 0,
-      firstFailureAt: previous !== undefined && previous.present === present ? previous.firstFailureAt : null,
-      notBefore: -Infinity,
-    });
+    this.wishes.set(key, { address, present, announce, failures: 0, firstFailureAt: null, issuedAt: null, notBefore: -Infinity });
     this.next();
   }
 
@@ -95,24 +100,33 @@ export class AddressKeeper {
     this.target = target;
   }
 
-  /** Drops every pending wish (the interface is gone: nothing is left to add to or remove from). */
+  /**
+   * Drops every pending wish, and the answer to the one in flight (the interface is gone:
+   * nothing is left to add to or remove from).
+   */
   forget(): void {
+    this.generation++;
     this.wishes.clear();
+    this.inFlight = null;
     this.ports.scheduler.cancel(this.retryKey);
     this.wakeWaiters();
   }
 
-  /** When an add has been failing since, or null: the driver's bound on holding a role without its address. */
-  addFailingSince(): number | null {
+  /**
+   * Since when an add has been wanted and not confirmed (failing, or with netlink and not
+   * answered), or null: the driver's bound on holding a role without its address.
+   */
+  addPendingSince(): number | null {
     let since: number | null = null;
-    for (const wish of this.wishes.values()) {
-      if (wish.present && wish.firstFailureAt !== null) since = since === null ? wish.firstFailureAt : Math.min(since, wish.firstFailureAt);
+    for (const wish of [...this.wishes.values(), ...(this.inFlight === null ? [] : [this.inFlight])]) {
+      if (!wish.present || wish.issuedAt === null) continue;
+      since = since === null ? wish.issuedAt : Math.min(since, wish.issuedAt);
     }
     return since;
   }
 
   get pending(): number {
-    return this.wishes.size + (this.inFlight ? 1 : 0);
+    return this.wishes.size + (this.inFlight === null ? 0 : 1);
   }
 
   /** Resolves once every wish has been carried out (or forgotten). */
@@ -122,7 +136,7 @@ export class AddressKeeper {
   }
 
   private next(): void {
-    if (this.inFlight) return;
+    if (this.inFlight !== null) return;
     const now = this.ports.scheduler.now();
     let due: Wish | undefined;
     let wakeAt = Infinity;
@@ -144,21 +158,30 @@ export class AddressKeeper {
   private carryOut(wish: Wish): void {
     const key = keyOf(wish.address);
     this.wishes.delete(key);
-    this.inFlight = true;
+    this.inFlight = wish;
+    wish.issuedAt ??= this.ports.scheduler.now();
+    const generation = this.generation;
     const { ifindex, family } = this.target;
     const { bytes, prefixLength } = wish.address;
-    // Called synchronously: the request leaves in this tick (see the comment at the top).
-    const request = wish.present
-      ? this.ports.addresses.addAddress(ifindex, family, bytes, prefixLength, { nodad: true })
-      : this.ports.addresses.deleteAddress(ifindex, family, bytes, prefixLength);
+    let request: Promise<void>;
+    try {
+      // Called synchronously: the request leaves in this tick (see the comment at the top).
+      request = wish.present
+        ? this.ports.addresses.addAddress(ifindex, family, bytes, prefixLength, { nodad: true })
+        : this.ports.addresses.deleteAddress(ifindex, family, bytes, prefixLength);
+    } catch (error) {
+      request = Promise.reject(error);
+    }
     request.then(
-      () => this.done(wish, key, null),
-      (error: unknown) => this.done(wish, key, error),
+      () => this.done(wish, key, null, generation),
+      (error: unknown) => this.done(wish, key, error, generation),
     );
   }
 
-  private done(wish: Wish, key: string, error: unknown): void {
-    this.inFlight = false;
+  private done(wish: Wish, key: string, error: unknown, generation: number): void {
+    // Forgotten meanwhile (the interface went away): whatever netlink said no longer matters.
+    if (generation !== this.generation) return;
+    this.inFlight = null;
     const replaced = this.wishes.has(key);
     if (error === null) {
       if (wish.failures > 0) this.ports.log.info({ address: key, attempts: wish.failures + 1 }, wish.present ? 'virtual address added after retrying' : 'virtual address removed after retrying');

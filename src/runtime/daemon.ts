@@ -20,7 +20,7 @@ import type { HealthState } from './tracking/health-state.js';
 import type { HoldStore } from './hold-store.js';
 import { InstanceDriver, type InstanceSnapshot, type TransitionRecord, type VirtualAddress } from './instance-driver.js';
 import { STATE_LABEL, type Logger } from './logger.js';
-import { ReceiveHub } from './receive-hub.js';
+import { InstanceBinder, newBindable, type Bindable } from './instance-binder.js';
 import { planReload, type ReloadPlan } from './reload-plan.js';
 import type { Scheduler } from './scheduler.js';
 import { chooseSource } from './source-address.js';
@@ -28,6 +28,8 @@ import { StartupError } from './startup-error.js';
 import { rehearseTakeover, WARM_EVERY_MS } from './warm-up.js';
 
 const WARM_KEY = 'daemon/warm-up';
+/** How long a reload waits for a removed instance's addresses to go (see remove()). */
+export const REMOVE_WAIT_MS = 2_000;
 
 /** Health tracking of one instance (track interfaces, scripts, files). */
 export interface Tracking {
@@ -79,17 +81,11 @@ export interface StartOptions {
   readonly strict?: boolean;
 }
 
-interface Managed {
-  readonly driver: InstanceDriver;
-  /** The hub this instance is registered with while bound ("ifindex/family"). */
-  hubKey: string | null;
+interface Managed extends Bindable {
   tracking: Tracking | undefined;
   hooks: Hooks | undefined;
   /** The logger tracking and hooks log through (its level follows reloads). */
   log: Logger | undefined;
-  /** A bind in progress, and whether another was asked for meanwhile (netlink events race it). */
-  binding: Promise<void> | null;
-  bindAgain: boolean;
 }
 
 export interface ReloadResult {
@@ -120,9 +116,11 @@ function destinationsOf(config: InstanceConfig): Uint8Array[] {
 
 export class Daemon {
   private readonly instances = new Map<string, Managed>();
-  private readonly hubs = new Map<string, ReceiveHub>();
-  private readonly senders = new Map<number, FrameSender>();
   private readonly links = new Map<string, boolean>();
+  private readonly binder: InstanceBinder;
+  /** Removed instances whose address deletes are still being retried, by name. */
+  private readonly leftovers = new Map<string, InstanceDriver>();
+  private waits = 0;
   private readonly listeners = new Set<(record: TransitionRecord) => void>();
   private unwatch: (() => void) | null = null;
   private stopping: Promise<void> | null = null;
@@ -130,11 +128,19 @@ export class Daemon {
   private constructor(
     private current: DaemonConfig,
     private readonly ports: DaemonPorts,
-  ) {}
+  ) {
+    this.binder = new InstanceBinder(
+      ports,
+      this.links,
+      (bound) => this.instances.get(bound.driver.name) === bound,
+      () => this.instances.values(),
+    );
+  }
 
   /** Starts every instance; one that cannot bind yet waits in Fault (unless `strict`). */
   static async start(config: DaemonConfig, ports: DaemonPorts, options: StartOptions = {}): Promise<Daemon> {
     const daemon = new Daemon(config, ports);
+    ports.holds?.keepOnly(new Set(config.instances.map((i) => i.name)));
     daemon.unwatch = ports.addresses.watch((change) => daemon.onNetlink(change));
     try {
       for (const instance of config.instances) await daemon.add(instance);
@@ -170,6 +176,10 @@ export class Daemon {
   /** Creates the instance unbound, wires tracking and hooks, binds it if it can, starts it. */
   private async add(config: InstanceConfig): Promise<void> {
     const { ports } = this;
+    // A removed instance of the same name still retrying its deletes: this one's own start-up
+    // cleanup (stray addresses) takes over, and the two must not work against each other.
+    this.leftovers.get(config.name)?.forgetAddresses();
+    this.leftovers.delete(config.name);
     const driver = new InstanceDriver(
       {
         config,
@@ -180,7 +190,7 @@ export class Daemon {
       },
       { scheduler: ports.scheduler, transport: nullTransport, addresses: ports.addresses, frames: nullFrames, log: ports.log },
     );
-    const managed: Managed = { driver, hubKey: null, tracking: undefined, hooks: undefined, log: undefined, binding: null, bindAgain: false };
+    const managed: Managed = { ...newBindable(driver), tracking: undefined, hooks: undefined, log: undefined };
     driver.onTransition((record) => this.relayTransition(managed, record));
     try {
       await this.attachExtras(managed, config);
@@ -194,116 +204,12 @@ export class Daemon {
       driver.stepDown();
       ports.log.warn({ instance: config.name, vrid: config.vrid, reason: 'step-down-held' }, `${config.name}: held in BACKUP by an operator's step-down (kept across restarts); ipfailoverctl resume ${config.name} lifts it`);
     }
-    await this.bind(managed);
+    await this.binder.bind(managed);
     driver.start();
     ports.log.info(
       { instance: driver.name, vrid: driver.vrid, groupMaster: config.groupMaster, priority: config.priority, faults: driver.current.faults },
       `${driver.name}: started`,
     );
-  }
-
-  /** Binds (again) after a netlink event; binds never overlap, and the last event wins. */
-  private rebind(managed: Managed): void {
-    if (managed.binding !== null) {
-      managed.bindAgain = true;
-      return;
-    }
-    this.bind(managed).catch((error: unknown) => this.ports.log.error({ instance: managed.driver.name, err: String(error) }, 'cannot bind instance to its interface'));
-  }
-
-  /**
-   * Looks the interface and a source address up and attaches the instance to them: the shared
-   * socket of that interface and family, its frame sender. Whatever is missing becomes a named
-   * fault, cleared by a later bind.
-   */
-  private bind(managed: Managed): Promise<void> {
-    const run = async (): Promise<void> => {
-      do {
-        managed.bindAgain = false;
-        await this.bindOnce(managed);
-      } while (managed.bindAgain && this.instances.get(managed.driver.name) === managed);
-    };
-    managed.binding = run().finally(() => (managed.binding = null));
-    return managed.binding;
-  }
-
-  private async bindOnce(managed: Managed): Promise<void> {
-    const { ports } = this;
-    const { driver } = managed;
-    const config = driver.configuration;
-    const link = await ports.addresses.getLink(config.interface);
-    if (this.instances.get(config.name) !== managed) return;
-    if (link === null) {
-      this.unbind(managed);
-      return;
-    }
-    if (link.ifindex !== driver.ifindex) this.unbind(managed);
-    this.links.set(link.name, link.up);
-    const present = await ports.addresses.listAddresses(link.ifindex, config.family);
-    if (this.instances.get(config.name) !== managed) return;
-    const fresh = managed.hubKey === null && driver.ifindex !== link.ifindex;
-    const source = chooseSource(
-      config.family,
-      present,
-      virtualAddressesOf(config).map((v) => v.bytes),
-      config.sourceAddress === undefined ? undefined : bytesOf(config.sourceAddress.address),
-    );
-    if (!source.ok) {
-      // Bound to the link for its addresses (a stray failover IP is still removed), not to a socket.
-      this.detachHub(managed);
-      driver.rebind({ link, source: driver.sourceAddress, transport: nullTransport, frames: nullFrames });
-      if (fresh) driver.removeStrayAddresses(present);
-      driver.setFault('interface-missing', false);
-      if (!driver.hasFault('no-source-address')) ports.log.warn({ instance: driver.name, vrid: driver.vrid, reason: 'no-source-address', problem: source.problem }, `${driver.name} on ${link.name}: ${source.problem}; waiting in FAULT`);
-      driver.setFault('no-source-address', true);
-      return;
-    }
-    const hubKey = `${link.ifindex}/${config.family}`;
-    let hub = this.hubs.get(hubKey);
-    if (hub === undefined) {
-      ports.prepareInterface(link, config.family);
-      hub = new ReceiveHub(() => ports.openTransport(link, config.family), ports.scheduler, ports.log, `${link.name}/${config.family}`);
-      this.hubs.set(hubKey, hub);
-    }
-    let frames = this.senders.get(link.ifindex);
-    if (frames === undefined) {
-      frames = ports.openFrameSender(link);
-      this.senders.set(link.ifindex, frames);
-    }
-    driver.rebind({ link, source: source.address, transport: hub.transport, frames });
-    if (fresh) driver.removeStrayAddresses(present);
-    managed.hubKey = hubKey;
-    hub.add(driver);
-    driver.onLink(link.up);
-    if (driver.hasFault('interface-missing') || driver.hasFault('no-source-address')) {
-      ports.log.info({ instance: driver.name, vrid: driver.vrid, interface: link.name, ifindex: link.ifindex }, `${driver.name}: bound to ${link.name} (ifindex ${link.ifindex})`);
-    }
-    driver.setFault('interface-missing', false);
-    driver.setFault('no-source-address', false);
-  }
-
-  private detachHub(managed: Managed): void {
-    if (managed.hubKey === null) return;
-    this.hubs.get(managed.hubKey)?.remove(managed.driver);
-    const ifindex = managed.driver.ifindex;
-    const key = managed.hubKey;
-    managed.hubKey = null;
-    this.closeUnused(key, ifindex);
-  }
-
-  /** The interface is gone (or replaced): the instance waits in Fault for it. */
-  private unbind(managed: Managed): void {
-    const { driver } = managed;
-    const wasBound = driver.ifindex !== 0;
-    this.detachHub(managed);
-    if (wasBound) {
-      driver.rebind({ link: absentLink(driver.configuration.interface), source: driver.sourceAddress, transport: nullTransport, frames: nullFrames });
-      driver.forgetAddresses();
-    }
-    if (!driver.hasFault('interface-missing')) {
-      this.ports.log.warn({ instance: driver.name, vrid: driver.vrid, interface: driver.configuration.interface, reason: 'interface-missing' }, `${driver.name}: interface ${driver.configuration.interface} does not exist; waiting in FAULT until it appears`);
-    }
-    driver.setFault('interface-missing', true);
   }
 
   private async attachExtras(managed: Managed, config: InstanceConfig): Promise<void> {
@@ -339,27 +245,45 @@ export class Daemon {
     for (const listener of this.listeners) listener(record);
   }
 
-  /** Closes the socket of a hub and the frame sender of an interface that no instance uses. */
-  private closeUnused(hubKey: string, ifindex: number): void {
-    const hub = this.hubs.get(hubKey);
-    if (hub !== undefined && hub.size === 0) {
-      hub.close();
-      this.hubs.delete(hubKey);
-    }
-    if (![...this.instances.values()].some((m) => m.hubKey !== null && m.driver.ifindex === ifindex)) {
-      this.senders.get(ifindex)?.close();
-      this.senders.delete(ifindex);
-    }
-  }
-
-  /** Stops an instance (a master releases with priority 0) and closes what nobody uses now. */
+  /**
+   * Stops an instance (a master releases with priority 0) and closes what nobody uses now. A
+   * delete that keeps failing does not hold the reload up beyond REMOVE_WAIT_MS: the instance's
+   * address keeper goes on retrying it in the background (until an instance of the same name
+   * takes over its addresses).
+   */
   private async remove(name: string): Promise<void> {
     const managed = this.instances.get(name);
     if (managed === undefined) return;
     this.instances.delete(name);
     managed.tracking?.stop();
-    await managed.driver.stop();
-    this.detachHub(managed);
+    const stopped = managed.driver.stop();
+    const inTime = await this.within(REMOVE_WAIT_MS, stopped);
+    this.binder.release(managed);
+    if (!inTime) {
+      this.ports.log.error({ instance: name, pending: managed.driver.addressesPending }, `${name}: virtual address removal still failing; retrying in the background`);
+      this.leftovers.set(name, managed.driver);
+      void stopped.then(() => {
+        if (this.leftovers.get(name) === managed.driver) this.leftovers.delete(name);
+      });
+    }
+  }
+
+  /** Whether `promise` settled within `ms` (on the daemon's scheduler, so tests control time). */
+  private within(ms: number, promise: Promise<unknown>): Promise<boolean> {
+    const key = `daemon/wait-${++this.waits}`;
+    return new Promise((resolve) => {
+      this.ports.scheduler.schedule(key, this.ports.scheduler.now() + ms, () => resolve(false));
+      promise.then(
+        () => {
+          this.ports.scheduler.cancel(key);
+          resolve(true);
+        },
+        () => {
+          this.ports.scheduler.cancel(key);
+          resolve(true);
+        },
+      );
+    });
   }
 
   private onNetlink(change: NetlinkChange): void {
@@ -372,13 +296,17 @@ export class Daemon {
         for (const managed of this.instances.values()) {
           const { driver } = managed;
           managed.tracking?.onLink(link.name, up);
-          if (change.type === 'link-removed') {
-            if (driver.ifindex === link.ifindex) this.unbind(managed);
-          } else if (driver.configuration.interface === link.name) {
+          const ours = driver.configuration.interface === link.name;
+          if (managed.binding !== null && (ours || driver.ifindex === link.ifindex)) {
+            // A bind is looking the interface up right now: it must look again.
+            managed.bindAgain = true;
+          } else if (change.type === 'link-removed') {
+            if (driver.ifindex === link.ifindex) this.binder.unbind(managed);
+          } else if (ours) {
             // The same interface: carrier and admin state. Another ifindex under our name: a new
             // interface (the old one was deleted or renamed), so sockets must be made again.
             if (driver.ifindex === link.ifindex && managed.hubKey !== null) driver.onLink(link.up);
-            else this.rebind(managed);
+            else void this.binder.bind(managed);
           }
         }
         return;
@@ -393,7 +321,7 @@ export class Daemon {
           if (entry.ifindex !== driver.ifindex || entry.family !== driver.family) continue;
           // A source address arrived (DHCP finished, DAD done), or ours went away: choose again.
           const lostSource = !added && sameAddress(entry.address, driver.sourceAddress);
-          if (driver.hasFault('no-source-address') || lostSource) this.rebind(managed);
+          if (driver.hasFault('no-source-address') || lostSource) void this.binder.bind(managed);
         }
         return;
       }
@@ -408,6 +336,9 @@ export class Daemon {
     const byName = new Map(next.instances.map((i) => [i.name, i]));
     const failed: Array<{ instance: string; error: string }> = [];
     for (const name of [...plan.remove, ...plan.restart]) await this.remove(name);
+    // A hold is an operator's word about an instance; one taken out of the configuration goes
+    // with it, rather than surprising an instance of that name added some day later.
+    for (const name of plan.remove) this.ports.holds?.set(name, false);
     for (const name of plan.update) {
       const managed = this.instances.get(name);
       const config = byName.get(name);
@@ -416,7 +347,8 @@ export class Daemon {
     }
     for (const name of [...plan.restart, ...plan.add]) {
       const config = byName.get(name);
-      if (config === undefined) continue;
+      // Stopping meanwhile: nothing new starts after the stop has begun.
+      if (config === undefined || this.stopping !== null) continue;
       try {
         await this.add(config);
       } catch (error) {
@@ -437,8 +369,9 @@ export class Daemon {
     const wire = !sameJson(before.virtualAddresses, config.virtualAddresses) || !sameJson(before.unicastPeers, config.unicastPeers);
     const sourceChanged = !sameJson(before.sourceAddress, config.sourceAddress);
     driver.reconfigure(config, wire ? { source: driver.sourceAddress, destinations: destinationsOf(config), virtualAddresses: virtualAddressesOf(config) } : undefined);
-    // A new sourceAddress is looked up on the interface like at start-up.
-    if (sourceChanged && managed.hubKey !== null) await this.bind(managed);
+    // A new sourceAddress (or address list, which the source must not be among) is looked up on
+    // the interface like at start-up; that also lifts a no-source-address the old one caused.
+    if (sourceChanged || wire) await this.binder.bind(managed);
     if (sameJson(before.track, config.track)) {
       // Unchanged health checks keep running with their verdicts: a fresh tracker starts
       // failed (it has proven nothing yet) and would send a healthy master to Fault.
@@ -507,11 +440,9 @@ export class Daemon {
       for (const managed of all) managed.tracking?.stop();
       await Promise.all(all.map((managed) => managed.driver.stop()));
       await Promise.all(all.map((managed) => managed.hooks?.idle()));
+      for (const managed of all) this.binder.release(managed);
       this.instances.clear();
-      for (const hub of this.hubs.values()) hub.close();
-      for (const sender of this.senders.values()) sender.close();
-      this.hubs.clear();
-      this.senders.clear();
+      this.binder.closeAll();
     })();
     return this.stopping;
   }

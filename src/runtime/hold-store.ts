@@ -6,7 +6,7 @@
  * rename), until `resume`.
  */
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
 
@@ -39,10 +39,30 @@ export class HoldStore {
     if (this.held.has(instance) === held) return;
     if (held) this.held.add(instance);
     else this.held.delete(instance);
+    this.save();
+  }
+
+  /** Drops the holds of instances that are no longer configured. */
+  keepOnly(instances: ReadonlySet<string>): void {
+    const gone = [...this.held].filter((name) => !instances.has(name));
+    if (gone.length === 0) return;
+    for (const name of gone) this.held.delete(name);
+    this.log.info({ instances: gone }, 'step-down holds of instances no longer configured dropped');
+    this.save();
+  }
+
+  private save(): void {
     try {
       mkdirSync(this.directory, { recursive: true, mode: 0o700 });
       const temporary = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(temporary, `${JSON.stringify({ held: [...this.held].sort() })}\n`, { mode: 0o600 });
+      const fd = openSync(temporary, 'w', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify({ held: [...this.held].sort() })}\n`);
+        // On disk before the rename: a crash right after must not leave an empty file.
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(temporary, this.file);
     } catch (error) {
       this.log.error({ err: String(error), file: this.file, reason: 'state-not-saved' }, 'step-down hold not saved: it will not survive a restart');

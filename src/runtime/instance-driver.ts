@@ -34,7 +34,7 @@ const LOG_EVERY_MS = 60_000;
  * Why an instance is in Fault, as status and the journal name it. Tracking adds its own
  * ("track-script:NAME" …); these are the runtime's.
  */
-export type FaultSource = 'link-down' | 'interface-missing' | 'no-source-address' | 'socket-deaf' | 'address-add-failed';
+export type FaultSource = 'link-down' | 'interface-missing' | 'no-source-address' | 'socket-deaf' | 'address-add-failed' | 'netlink-failed';
 
 /**
  * A master whose virtual address cannot be installed gives the role up after this many
@@ -113,6 +113,8 @@ export interface TransitionRecord {
   readonly at: number;
 }
 
+let driverSerial = 0;
+
 export class InstanceDriver {
   readonly name: string;
   readonly vrid: number;
@@ -168,10 +170,11 @@ export class InstanceDriver {
       },
     );
     this.keeper = new AddressKeeper(
-      `${config.name}/address-retry`,
+      // Unique per driver: a removed instance's keeper may still retry beside its successor's.
+      `${config.name}#${++driverSerial}/address-retry`,
       { ifindex: setup.link.ifindex, family: config.family },
       { addresses: ports.addresses, scheduler: ports.scheduler, log: this.log },
-      { addFailing: (_address, since) => this.onAddFailing(since), installed: (_address, announce) => this.onInstalled(announce) },
+      { addFailing: () => this.onAddFailing(), installed: (_address, announce) => this.onInstalled(announce) },
     );
   }
 
@@ -239,11 +242,22 @@ export class InstanceDriver {
   }
 
   private applyAddressList(before: readonly VirtualAddress[], after: readonly VirtualAddress[]): void {
-    const has = (list: readonly VirtualAddress[], vip: VirtualAddress) => list.some((v) => sameAddress(v.bytes, vip.bytes) && v.prefixLength === vip.prefixLength);
-    if (this.holdsAddresses()) for (const vip of after) if (!has(before, vip)) this.keeper.want(vip, true, { announce: true });
+    const same = (a: VirtualAddress, b: VirtualAddress) => sameAddress(a.bytes, b.bytes) && a.prefixLength === b.prefixLength;
+    const added = after.filter((vip) => !before.some((old) => same(old, vip)));
+    const removed = before.filter((vip) => !after.some((now) => same(now, vip)));
+    const renumbered = (vip: VirtualAddress) => added.some((now) => sameAddress(now.bytes, vip.bytes));
+    // The owner's addresses are its own interface addresses (§5.2.4): never ours to move.
+    const owner = this.config.priority === OWNER_PRIORITY;
+    // The same address with a new prefix length goes first: IPv6 refuses a second copy under
+    // another length (EEXIST, which counts as done), so adding before deleting would end with none.
+    if (!owner) for (const vip of removed.filter(renumbered)) this.keeper.want(vip, false);
+    if (this.holdsAddresses()) {
+      for (const vip of added) this.keeper.want(vip, true, { announce: true });
+      this.armAddressBound();
+    }
     // Removed addresses go wherever they are: on a master they were installed, elsewhere a
     // leftover would be a second NIC answering for them.
-    for (const vip of before) if (!has(after, vip) && this.config.priority !== OWNER_PRIORITY) this.keeper.want(vip, false);
+    if (!owner) for (const vip of removed.filter((v) => !renumbered(v))) this.keeper.want(vip, false);
   }
 
   /** The interface came back (a new ifindex) or its source address changed: use the new one. */
@@ -406,8 +420,10 @@ export class InstanceDriver {
       this.counters.addressesRestored++;
       this.log.warn({ address, reason: 'removed-externally' }, 'virtual address removed by something else; putting it back');
       this.keeper.want(vip, true, { announce: true });
+      this.armAddressBound();
     } else if (!master && present) {
       this.removeStray(entry, 'added-externally');
+      this.handle({ type: 'stray-removed', now: this.ports.scheduler.now() });
     }
   }
 
@@ -418,10 +434,10 @@ export class InstanceDriver {
    */
   removeStrayAddresses(present: readonly AddressEntry[]): void {
     if (this.config.priority === OWNER_PRIORITY || this.state.name === 'active') return;
-    for (const entry of present) {
-      if (entry.family !== this.family || !this.setup.virtualAddresses.some((vip) => sameAddress(vip.bytes, entry.address))) continue;
-      this.removeStray(entry, 'present-at-startup');
-    }
+    const strays = present.filter((entry) => entry.family === this.family && this.setup.virtualAddresses.some((vip) => sameAddress(vip.bytes, entry.address)));
+    for (const entry of strays) this.removeStray(entry, 'present-at-startup');
+    // Not yet started (Initialize) this asks nobody; on an interface found again later it does.
+    if (strays.length > 0) this.handle({ type: 'stray-removed', now: this.ports.scheduler.now() });
   }
 
   private removeStray(entry: AddressEntry, reason: 'added-externally' | 'present-at-startup'): void {
@@ -459,6 +475,7 @@ export class InstanceDriver {
         if (action.from === 'active') {
           this.announcer.stop();
           this.ports.scheduler.cancel(this.addressBoundKey);
+          this.ports.scheduler.cancel(this.settledAnnounceKey);
         }
         afterwards.push(() => {
           this.logTransition(action.from, action.to, action.reason, now);
@@ -484,12 +501,16 @@ export class InstanceDriver {
         return;
       case 'add-vips':
         for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, true);
+        this.armAddressBound();
         return;
       case 'del-vips':
         for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, false);
         return;
       case 'announce':
-        if (action.cause === 'lower-priority-seen' && !this.reannounceAllowed(now)) return;
+        if (action.cause === 'lower-priority-seen') {
+          this.announceAgainWhenQuiet(now);
+          if (!this.reannounceAllowed(now)) return;
+        }
         this.announcer.burst(now);
         return;
       default:
@@ -506,20 +527,27 @@ export class InstanceDriver {
   }
 
   /**
-   * An add failed while master: announcing an address this NIC does not hold would draw the
-   * provider's route to a VM that drops the traffic, so announcements stop until it is in; if it
-   * is still not in after the bound, the role goes to a backup that can hold it.
+   * A master holds the role only while it can hold its addresses: an add that is not confirmed
+   * (failing, or not answered by netlink) within the bound gives the role to a backup that can.
    */
-  private onAddFailing(since: number): void {
-    if (!this.holdsAddresses()) return;
-    this.announcer.stop();
+  private armAddressBound(): void {
     if (this.ports.scheduler.has(this.addressBoundKey)) return;
     const boundMs = Math.max(ADDRESS_BOUND_MIN_MS, ADDRESS_BOUND_INTERVALS * intervalMs(this.params.advertIntervalCs));
-    this.ports.scheduler.schedule(this.addressBoundKey, since + boundMs, () => this.giveUpForAddress());
+    this.ports.scheduler.schedule(this.addressBoundKey, this.ports.scheduler.now() + boundMs, () => this.giveUpForAddress());
+  }
+
+  /**
+   * An add failed while master: announcing an address this NIC does not hold would draw the
+   * provider's route to a VM that drops the traffic, so announcements stop until it is in.
+   */
+  private onAddFailing(): void {
+    if (!this.holdsAddresses()) return;
+    this.announcer.stop();
+    this.armAddressBound();
   }
 
   private giveUpForAddress(): void {
-    if (!this.holdsAddresses() || this.keeper.addFailingSince() === null) return;
+    if (!this.holdsAddresses() || this.keeper.addPendingSince() === null) return;
     this.addressFaults++;
     const waitMs = Math.min(ADDRESS_RETRY_MAX_MS, ADDRESS_RETRY_FIRST_MS * 2 ** (this.addressFaults - 1));
     this.log.error({ reason: 'address-add-failed', retryInMs: waitMs }, 'virtual address could not be added; giving the role up (priority 0) and trying again later');
@@ -531,7 +559,7 @@ export class InstanceDriver {
 
   private onInstalled(announce: boolean): void {
     if (!this.holdsAddresses()) return;
-    if (this.keeper.addFailingSince() === null) {
+    if (this.keeper.addPendingSince() === null) {
       this.ports.scheduler.cancel(this.addressBoundKey);
       this.addressFaults = 0;
     }
@@ -548,6 +576,23 @@ export class InstanceDriver {
     if (now - this.lastReannounce < minGapMs && !this.peerReturned) return false;
     this.lastReannounce = now;
     return true;
+  }
+
+  /**
+   * Evidence of a second router answering for our addresses came in (a lower-priority
+   * advertisement): one more burst an Active_Down_Interval after the last such evidence, when
+   * the other side has settled. Frames of the first burst may have been lost in the very trouble
+   * that caused the split (a lossy link), and nothing else would send any later.
+   */
+  private announceAgainWhenQuiet(now: number): void {
+    const quietMs = activeDownIntervalMs(this.state.priority, this.params.advertIntervalCs);
+    this.ports.scheduler.schedule(this.settledAnnounceKey, now + quietMs, (at) => {
+      if (this.state.name === 'active') this.announcer.burst(at);
+    });
+  }
+
+  private get settledAnnounceKey(): string {
+    return `${this.name}/announce-settled`;
   }
 
   /**
@@ -592,10 +637,14 @@ export class InstanceDriver {
     };
   }
 
-  /** Puts the virtual addresses back if master (after lost netlink notifications). */
-  reassertAddresses(): void {
+  /**
+   * Puts the virtual addresses back if master: after lost netlink notifications, or on a new
+   * interface under our name (then announced again: the neighbours learn the new NIC).
+   */
+  reassertAddresses(options: { announce?: boolean } = {}): void {
     if (!this.holdsAddresses()) return;
-    for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, true);
+    for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, true, options);
+    this.armAddressBound();
   }
 
   /** A reload changed the log level: child loggers keep theirs unless told. */

@@ -33,6 +33,8 @@ import { statusLine, SystemdNotifier } from './systemd-notify.js';
  * ExecStopPost= cleanup removes (ipfailoverd --cleanup). Below TimeoutStopSec=10s.
  */
 const STOP_DEADLINE_MS = 5_000;
+/** How long a stop waits for a reload in flight to finish. */
+const RELOAD_WAIT_MS = 1_000;
 
 export interface RunOptions {
   readonly configFile: string;
@@ -166,7 +168,13 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
       setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
       // A reload in flight finishes first (queued ones refuse): otherwise it would start
       // instances after the stop.
-      reloads.idle().then(() => running.stop()).then(
+      // A reload stuck on a delete that keeps failing must not cost the masters their clean
+      // release: the stop goes ahead after RELOAD_WAIT_MS (the reload adds nothing after it).
+      const reloadDone = new Promise<void>((settle) => {
+        setTimeout(settle, RELOAD_WAIT_MS).unref();
+        void reloads.idle().then(settle);
+      });
+      reloadDone.then(() => running.stop()).then(
         () => {
           addresses?.close();
           resolve(0);

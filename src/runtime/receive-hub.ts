@@ -90,25 +90,31 @@ export class ReceiveHub {
     });
     socket.onReceiveError((error, fatal) => this.onReceiveError(socket, error, fatal));
     this.socket = socket;
-    if (this.failures > 0) this.log.info({ socket: this.key, attempts: this.failures + 1 }, 'VRRP socket open again; its instances rejoin the protocol');
-    this.failures = 0;
+    if (this.failures > 0) this.log.info({ socket: this.key, attempts: this.failures }, 'VRRP socket open again; its instances rejoin the protocol');
+    // The backoff is not reset here but by the first packet received: a socket that opens and
+    // fails again at once must not flap every REOPEN_FIRST_MS.
     for (const driver of this.byVrid.values()) driver.setFault('socket-deaf', false);
   }
 
   private onReceiveError(socket: VrrpTransport, error: NetError, fatal: boolean): void {
-    this.log.error({ err: error.message, code: error.code, fatal, socket: this.key, ...(fatal ? { reason: 'socket-deaf' } : {}) }, fatal ? 'VRRP socket stopped receiving; its instances go to FAULT until it is open again' : 'VRRP receive error');
+    if (this.limiter.allow(fatal ? 'receive-lost' : 'receive-error', this.scheduler.now())) {
+      this.log.error({ err: error.message, code: error.code, fatal, socket: this.key, ...(fatal ? { reason: 'socket-deaf' } : {}) }, fatal ? 'VRRP socket stopped receiving; its instances go to FAULT until it is open again' : 'VRRP receive error');
+    }
     if (!fatal || socket !== this.socket) return;
     // Faults first, while the socket may still send: a deaf master's priority-0 release lets a
     // backup take over after Skew_Time instead of Active_Down_Interval.
     for (const driver of this.byVrid.values()) driver.setFault('socket-deaf', true);
     this.socket = null;
     socket.close();
-    // The first reopen is almost at once: most losses are one-off (a closed descriptor).
-    this.failures = Math.max(this.failures, 1);
-    this.scheduler.schedule(this.reopenKey, this.scheduler.now() + REOPEN_FIRST_MS, () => this.openSocket());
+    // The first reopen is almost at once (most losses are one-off: a closed descriptor); a socket
+    // that keeps failing before it has received anything backs off further each time.
+    this.failures++;
+    const delay = Math.min(REOPEN_MAX_MS, REOPEN_FIRST_MS * 2 ** (this.failures - 1));
+    this.scheduler.schedule(this.reopenKey, this.scheduler.now() + delay, () => this.openSocket());
   }
 
   private receiveGuarded(packet: InboundPacket): void {
+    this.failures = 0;
     try {
       this.receive(packet);
     } catch (error) {

@@ -65,7 +65,13 @@ export class FakeAddresses implements AddressPort {
   async getLink(name: string): Promise<LinkInfo | null> {
     return this.links.get(name) ?? null;
   }
+  /** How many of the next listAddresses() calls fail (a netlink dump that timed out). */
+  failLists = 0;
   async listAddresses(ifindex: number, family: IpFamily): Promise<AddressEntry[]> {
+    if (this.failLists > 0) {
+      this.failLists--;
+      throw new NetError('ETIMEDOUT', `list addresses of ifindex ${ifindex}`);
+    }
     return this.present.filter((e) => e.ifindex === ifindex && e.family === family);
   }
   async addAddress(ifindex: number, _family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {

@@ -15,11 +15,11 @@ if (requireRoot(t)) {
     const cluster = await Cluster.create(2, 'ipfo-pe');
     t.teardown(() => cluster.destroy());
     const low = cluster.start(1, [webInstance({ priority: 100 })]);
-    await low.waitState('MASTER', 4000);
+    const lowMaster = await low.waitState('MASTER', 4000);
     const high = cluster.start(2, [webInstance({ priority: 200 })]);
     const took = await high.waitState('MASTER', 4000);
     t.equal(took.reason, 'preempt');
-    t.equal((await low.waitState('BACKUP', 2000, { from: 1 })).reason, 'higher-priority-seen');
+    t.equal((await low.waitState('BACKUP', 2000, { from: low.lines.indexOf(lowMaster) })).reason, 'higher-priority-seen');
     await holdsAlone(cluster, VIP, 2);
   });
 

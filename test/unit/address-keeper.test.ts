@@ -43,14 +43,14 @@ t.test('a failing add is retried with backoff until it succeeds; the owner is to
   kept.want(VIP, true);
   await turn();
   t.same(events, ['failing since 0']);
-  t.equal(kept.addFailingSince(), 0);
+  t.equal(kept.addPendingSince(), 0);
   for (const at of [50, 150, 350]) {
     time.advanceTo(at);
     await turn();
   }
   t.equal(recorder.calls.filter((c) => c.kind === 'add').length, 4, 'tried at 0, 50, 150 and 350 ms');
   t.same(events.at(-1), 'installed announce=true', 'installed late: announce it');
-  t.equal(kept.addFailingSince(), null);
+  t.equal(kept.addPendingSince(), null);
   t.equal(kept.pending, 0);
   t.ok(lines.some((l) => l.reason === 'address-add-failed' && l.level === 50), 'failures logged at error with the reason');
   t.ok(lines.some((l) => l.msg === 'virtual address added after retrying'));
@@ -84,7 +84,7 @@ t.test('a newer wish replaces a failing one: a delete supersedes an add being re
   time.advanceTo(5_000);
   await turn();
   t.same(recorder.calls.map((c) => c.kind), ['add', 'del'], 'the add is not tried again once unwanted');
-  t.equal(kept.addFailingSince(), null);
+  t.equal(kept.addPendingSince(), null);
   t.notOk(events.some((e) => e.startsWith('installed')));
 });
 
@@ -97,12 +97,33 @@ t.test('a change asked for while one is in flight waits for it: an add and a del
   t.equal(kept.pending, 2);
 });
 
+t.test('an add that netlink never answers counts as pending from when it was sent', async (t) => {
+  const { kept, time, addresses } = keeper();
+  addresses.fault = () => 'hang';
+  time.advanceTo(120);
+  kept.want(VIP, true);
+  time.advanceTo(5_000);
+  await turn();
+  t.equal(kept.addPendingSince(), 120, 'the driver can give the role up before any timeout is reported');
+});
+
+t.test('the same wish again keeps its place in the backoff', async (t) => {
+  const { kept, time, recorder, addresses } = keeper();
+  addresses.fault = () => new NetError('ENOBUFS', 'add');
+  kept.want(VIP, true);
+  await turn();
+  for (let i = 0; i < 20; i++) kept.want(VIP, true);
+  await turn();
+  time.advanceTo(40);
+  await turn();
+  t.equal(recorder.calls.length, 1, 'no retry before the backoff ran out, however often it is asked');
+});
+
 t.test('forget() drops pending wishes (the interface is gone) and settles', async (t) => {
   const { kept, time, addresses, recorder } = keeper();
   addresses.fault = () => new NetError('ENODEV', 'delete');
   kept.want(VIP, false);
-  await turn();
-  kept.forget();
+  kept.forget(); // while the delete is in flight: its failure must not come back as a retry
   await kept.settled();
   time.advanceTo(10_000);
   await turn();

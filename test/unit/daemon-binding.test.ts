@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { validateConfig } from '../../src/config/load.js';
 import type { DaemonConfig } from '../../src/config/types.js';
-import type { AddressEntry, LinkInfo } from '../../src/net/ports.js';
+import { NetError, type AddressEntry, type LinkInfo } from '../../src/net/ports.js';
 import { activeDownIntervalMs } from '../../src/protocol/timers.js';
 import { Daemon, type DaemonPorts } from '../../src/runtime/daemon.js';
+import { BIND_RETRY_FIRST_MS } from '../../src/runtime/instance-binder.js';
 import { HoldStore } from '../../src/runtime/hold-store.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
 import { StartupError } from '../../src/runtime/startup-error.js';
@@ -23,6 +24,14 @@ import { FakeTime } from '../helpers/fake-time.js';
 
 const ETH1: LinkInfo = { ifindex: 8, name: 'eth1', mac: new Uint8Array([2, 0, 0, 0, 0, 2]), up: true, mtu: 1500 };
 const turn = () => new Promise(setImmediate);
+
+/** Moves time in 10 ms steps, letting the fake netlink answer in between (as the kernel does in microseconds). */
+async function advance(time: FakeTime, to: number): Promise<void> {
+  for (let at = Math.min(time.now() + 10, to); at <= to; at += 10) {
+    time.advanceTo(at);
+    await turn();
+  }
+}
 
 function source(link: LinkInfo, address: string): AddressEntry {
   return { ifindex: link.ifindex, family: 4, address: ip(address), prefixLength: 24, scope: 'global', secondary: false, tentative: false };
@@ -147,6 +156,7 @@ t.test('a step-down hold survives a reload and a daemon restart, until resume', 
   const cfg = config([{ name: 'web', interface: 'eth0' }]);
   const daemon = await Daemon.start(cfg, first.ports);
   first.time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  await turn();
   t.equal(daemon.instance('web')!.current.name, 'active');
   daemon.stepDown('web');
   t.equal(daemon.instance('web')!.current.name, 'backup');
@@ -161,11 +171,72 @@ t.test('a step-down hold survives a reload and a daemon restart, until resume', 
   t.equal(web.current.name, 'backup', 'and it does not take the role');
   t.ok(second.lines.some((l) => l.reason === 'step-down-held'), 'said at start-up');
   restarted.resume('web');
-  second.time.advanceTo(second.time.now() + activeDownIntervalMs(100, 10) + 1);
+  await advance(second.time, second.time.now() + activeDownIntervalMs(100, 10) + 20);
   t.equal(web.current.name, 'active', 'resume lifts it');
   await restarted.stop();
   const third = lab(new HoldStore(dir, memoryLogger().log));
   const again = await Daemon.start(cfg, third.ports);
   t.equal(again.instance('web')!.current.held, false, 'the resume is remembered too');
   await again.stop();
+});
+
+t.test('a master whose interface is deleted leaves the role and forgets its addresses: stop does not hang', async (t) => {
+  const { ports, addresses, time } = lab();
+  // As the kernel: anything on an interface that is gone fails with ENODEV.
+  addresses.fault = ({ kind }) => (kind === 'del' && !addresses.links.has('eth0') ? new NetError('ENODEV', 'delete') : undefined);
+  const daemon = await Daemon.start(config([{ name: 'web', interface: 'eth0' }]), ports);
+  const web = daemon.instance('web')!;
+  time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  await turn();
+  t.equal(web.current.name, 'active');
+  addresses.links.delete('eth0');
+  addresses.emit({ type: 'link-removed', link: { ...LINK, up: false } });
+  await turn();
+  await turn();
+  t.equal(web.current.name, 'fault');
+  t.equal(web.addressesPending, 0, 'nothing retried against a gone interface');
+  let stopped = false;
+  void daemon.stop().then(() => (stopped = true));
+  await turn();
+  await turn();
+  t.ok(stopped, 'stop completes');
+});
+
+t.test('a reload that fixes sourceAddress lifts no-source-address', async (t) => {
+  const { ports, time } = lab();
+  const daemon = await Daemon.start(config([{ name: 'web', interface: 'eth0', sourceAddress: '192.0.2.77' }]), ports);
+  t.teardown(() => daemon.stop());
+  const web = daemon.instance('web')!;
+  t.same(web.current.faults, ['no-source-address'], 'the configured source is not on the interface');
+  await daemon.reload(config([{ name: 'web', interface: 'eth0', sourceAddress: '192.0.2.1' }]));
+  await turn();
+  t.equal(web.current.name, 'backup');
+  time.advanceTo(time.now() + activeDownIntervalMs(100, 10) + 1);
+  t.equal(web.current.name, 'active');
+});
+
+t.test('a bind whose netlink lookup fails is retried with backoff; the start-up does not fail', async (t) => {
+  const { ports, addresses, time, lines } = lab();
+  addresses.failLists = 2;
+  const daemon = await Daemon.start(config([{ name: 'web', interface: 'eth0' }]), ports);
+  t.teardown(() => daemon.stop());
+  const web = daemon.instance('web')!;
+  t.equal(web.current.name, 'fault');
+  t.same(web.current.faults, ['netlink-failed'], 'named: it takes no part before its interface is looked up');
+  t.ok(lines.some((l) => l.instance === 'web' && typeof l.retryInMs === 'number'), 'the failure is logged with the retry');
+  time.advanceTo(BIND_RETRY_FIRST_MS + 1);
+  await turn();
+  t.equal(web.current.name, 'fault', 'the second attempt fails too');
+  time.advanceTo(BIND_RETRY_FIRST_MS * 3 + 2);
+  await turn();
+  await turn();
+  t.equal(web.current.name, 'backup', 'the third (after 2 s more) binds');
+});
+
+t.test('the first bind of an instance raises no interface-missing warning', async (t) => {
+  const { ports, lines } = lab();
+  const daemon = await Daemon.start(config([{ name: 'web', interface: 'eth0' }]), ports);
+  t.teardown(() => daemon.stop());
+  t.notOk(lines.some((l) => l.reason === 'interface-missing'));
+  t.same(daemon.instance('web')!.current.faults, []);
 });

@@ -32,6 +32,7 @@ const events: FsmEvent[] = [
   { type: 'step-down', now: 9000 },
   { type: 'resume', now: 9000 },
   { type: 'reconfigured', now: 9000 },
+  { type: 'stray-removed', now: 9000 },
 ];
 
 /** Timers each state may hold. */

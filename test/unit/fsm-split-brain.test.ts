@@ -9,7 +9,7 @@
 
 import t from 'tap';
 import type { FsmAction, InstanceParams, InstanceState } from '../../src/protocol/fsm-types.js';
-import { step } from '../../src/protocol/fsm.js';
+import { NUDGE_PRIORITY, step } from '../../src/protocol/fsm.js';
 import { activeDownIntervalMs } from '../../src/protocol/timers.js';
 import { ip } from '../helpers/addresses.js';
 import { active, advert, backup, params, run } from '../helpers/fsm.js';
@@ -136,4 +136,25 @@ t.test('a Backup that hears two Active routers answers neither', async (t) => {
   const { actions } = run(p, [advert(200, WINNER, 4000), advert(100, LOSER, 4001)], backup(p));
   t.same(sent(actions), []);
   t.same(announces(actions), []);
+});
+
+t.test('a stray copy removed on a Backup (or in Fault) asks the Active router to re-announce, at the lowest priority', async (t) => {
+  const now = 5000;
+  const middleParams = params({ priority: 150, primaryAddress: MIDDLE });
+  const asked = step(middleParams, backup(middleParams), { type: 'stray-removed', now });
+  t.same(sent(asked.actions), [NUDGE_PRIORITY], 'one advertisement at priority 1');
+  t.equal(asked.state.name, 'backup', 'and nothing else changes');
+  const faulty = run(middleParams, [{ type: 'fault-raised', source: 'link-down', now: 1 }], backup(middleParams)).state;
+  t.same(sent(step(middleParams, faulty, { type: 'stray-removed', now }).actions), [NUDGE_PRIORITY], 'in Fault too');
+  // The Active router takes it as a lower-priority Active router: §6.4.3 advertise and announce.
+  const answer = deliver(winnerParams, active(winnerParams), asked.actions, MIDDLE, now + 1);
+  t.equal(answer.state.name, 'active');
+  t.same(sent(answer.actions), [200], 'answered at once');
+  t.equal(announces(answer.actions).length, 1, 'and re-announced');
+  // A third member (the LOSER here, priority 100) hears the nudge: it outranks nobody.
+  const other = deliver(loserParams, backup(loserParams), asked.actions, MIDDLE, now + 1);
+  const thenWinner = step(loserParams, other.state, advert(200, WINNER, now + 2));
+  t.equal(thenWinner.state.name, 'backup');
+  t.equal(thenWinner.state.timers.activeDown, now + 2 + activeDownIntervalMs(100, 100), 'the winner’s answer resets its timer');
+  t.same(sent(step(winnerParams, active(winnerParams), { type: 'stray-removed', now }).actions), [], 'an Active router has no stray copy');
 });

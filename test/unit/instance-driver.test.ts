@@ -5,7 +5,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { encode } from '../../src/protocol/advertisement.js';
 import { activeDownIntervalMs } from '../../src/protocol/timers.js';
 import { NetError } from '../../src/net/ports.js';
-import { ADDRESS_BOUND_MIN_MS, ADDRESS_RETRY_FIRST_MS, InstanceDriver } from '../../src/runtime/instance-driver.js';
+import { ADDRESS_BOUND_INTERVALS, ADDRESS_BOUND_MIN_MS, ADDRESS_RETRY_FIRST_MS, InstanceDriver } from '../../src/runtime/instance-driver.js';
 import { Scheduler } from '../../src/runtime/scheduler.js';
 import { ip } from '../helpers/addresses.js';
 import { FakeAddresses, FakeFrames, FakeTransport, LINK, memoryLogger, Recorder } from '../helpers/fake-ports.js';
@@ -59,6 +59,7 @@ t.test('stop as master: priority 0 sent before the address is removed; stop wait
   const { instance, time, recorder } = driver();
   instance.start();
   time.advanceTo(400);
+  await new Promise(setImmediate); // the netlink add is answered
   recorder.calls.length = 0;
   await instance.stop();
   t.same(recorder.calls.map((c) => c.kind), ['send', 'del']);
@@ -70,6 +71,7 @@ t.test('a lower-priority peer that keeps advertising gets one announcement burst
   const { instance, time, recorder } = driver({ announce: { count: 1, intervalMs: 50 } });
   instance.start();
   time.advanceTo(400);
+  await new Promise(setImmediate); // the netlink add is answered
   const before = recorder.calls.filter((c) => c.kind === 'frame').length;
   for (let i = 0; i < 10; i++) {
     time.advanceTo(time.now() + 100);
@@ -102,6 +104,7 @@ t.test('periodic refresh: a new burst every refreshIntervalMs while master, none
   const { instance, time, recorder } = driver({ announce: { count: 1, intervalMs: 50, refreshIntervalMs: 1000 } });
   instance.start();
   time.advanceTo(400);
+  await new Promise(setImmediate); // the netlink add is answered
   const frames = () => recorder.calls.filter((c) => c.kind === 'frame').length;
   t.equal(frames(), 1, 'the burst on becoming master');
   time.advanceTo(400 + 3000);
@@ -121,6 +124,7 @@ t.test('a reload that turns the refresh off stops it; one that changes it moves 
   const { instance, time, recorder } = driver({ announce: { count: 1, intervalMs: 50, refreshIntervalMs: 1000 } });
   instance.start();
   time.advanceTo(400);
+  await new Promise(setImmediate); // the netlink add is answered
   const frames = () => recorder.calls.filter((c) => c.kind === 'frame').length;
   const base = instance.configuration;
   instance.reconfigure({ ...base, announce: { count: 1, intervalMs: 50, refreshIntervalMs: 0 } });
@@ -136,6 +140,7 @@ t.test('a reload that changes the checksum variant applies to the next advertise
   const { instance, time, recorder } = driver({ checksum: 'rfc5798' });
   instance.start();
   time.advanceTo(400);
+  await new Promise(setImmediate); // the netlink add is answered
   instance.reconfigure({ ...instance.configuration, checksum: 'rfc9568' });
   recorder.calls.length = 0;
   time.advanceTo(520);
@@ -226,6 +231,7 @@ t.test('an address put back after removed-externally is announced again', async 
   const { instance, time, recorder } = driver();
   instance.start();
   time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  await new Promise(setImmediate);
   time.advanceTo(time.now() + 500); // the first burst is over
   await new Promise(setImmediate);
   const frames = recorder.calls.filter((c) => c.kind === 'frame').length;
@@ -273,4 +279,34 @@ t.test('a reload that changes the address list on a master adds the new and remo
   t.equal(instance.counters.transitions, transitions, 'zero transitions');
   t.equal(instance.current.name, 'active');
   t.ok(recorder.calls.slice(before).some((c) => c.kind === 'frame'), 'the new address is announced');
+});
+
+t.test('a new prefix length for the same address: the old entry is deleted before the new one is added (IPv6 refuses two)', async (t) => {
+  const { instance, time, recorder } = driver();
+  instance.start();
+  time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  await new Promise(setImmediate);
+  const next = validateConfig({ instances: [{ name: 'web', interface: 'eth0', vrid: 51, priority: 100, advertIntervalMs: 100, virtualAddresses: [`${VIP}/24`], announce: { count: 2, intervalMs: 50 } }] });
+  if (!next.ok) throw new Error('bad config');
+  const before = recorder.calls.length;
+  instance.reconfigure(next.config.instances[0]!, { source: ip('192.0.2.1'), destinations: [ip('224.0.0.18')], virtualAddresses: [{ bytes: ip(VIP), prefixLength: 24 }] });
+  await new Promise(setImmediate);
+  await new Promise(setImmediate);
+  t.same(recorder.calls.slice(before).filter((c) => c.kind === 'add' || c.kind === 'del'), [
+    { kind: 'del', address: VIP, prefixLength: 32 },
+    { kind: 'add', address: VIP, prefixLength: 24 },
+  ]);
+});
+
+t.test('an add that netlink never answers gives the role up after the bound, not after the netlink timeout', async (t) => {
+  const { instance, time, addresses } = driver();
+  addresses.fault = ({ kind }) => (kind === 'add' ? 'hang' : undefined);
+  instance.start();
+  const takeover = activeDownIntervalMs(100, 10) + 1;
+  time.advanceTo(takeover);
+  t.equal(instance.current.name, 'active');
+  t.equal(ADDRESS_BOUND_INTERVALS * 100, 300, 'the bound: 3 intervals of 100 ms');
+  time.advanceTo(takeover + 300 + 10);
+  t.equal(instance.current.name, 'fault', 'within the bound');
+  t.same(instance.current.faults, ['address-add-failed']);
 });

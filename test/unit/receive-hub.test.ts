@@ -60,6 +60,23 @@ t.test('a socket that stops receiving makes its instances deaf (FAULT socket-dea
   t.equal(driver.current.activeAddress?.join('.'), '192.0.2.9');
 });
 
+t.test('a socket that fails again before it has received anything backs off further: no flapping', async (t) => {
+  const { driver, transport, opened, time } = setup();
+  driver.start();
+  transport().failReceive(new NetError('EIO', 'poll'), true);
+  time.advanceTo(REOPEN_FIRST_MS + 1);
+  t.equal(opened.length, 2);
+  transport().failReceive(new NetError('EIO', 'poll'), true);
+  time.advanceTo(REOPEN_FIRST_MS * 2 + 2);
+  t.equal(opened.length, 2, 'not reopened 100 ms later');
+  time.advanceTo(REOPEN_FIRST_MS * 3 + 3);
+  t.equal(opened.length, 3, 'but 200 ms later');
+  transport().deliver(packet);
+  transport().failReceive(new NetError('EIO', 'poll'), true);
+  time.advanceTo(time.now() + REOPEN_FIRST_MS + 1);
+  t.equal(opened.length, 4, 'a socket that received packets starts the backoff again');
+});
+
 t.test('a socket that cannot be opened is retried with backoff, its instances in FAULT meanwhile', async (t) => {
   const { driver, opened, time, lines } = setup({ failOpens: 3 });
   driver.start();
