@@ -11,7 +11,9 @@ export class SerialQueue {
 
   run<T>(job: () => Promise<T>): Promise<T> {
     this.waiting++;
-    const result = this.tail.then(job).finally(() => this.waiting--);
+    // Nothing ahead: it starts now, in the caller's tick (so it reads the file as it is now).
+    const started = this.waiting === 1 ? (async () => job())() : this.tail.then(job);
+    const result = started.finally(() => this.waiting--);
     this.tail = result.then(
       () => undefined,
       () => undefined,
