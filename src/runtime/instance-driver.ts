@@ -17,8 +17,8 @@ import { formatAddress, sameAddress, type IpFamily } from '../protocol/ip-addres
 import { OWNER_PRIORITY, type CheckNote, type ReceivingInstance, type RejectReason } from '../protocol/receive-checks.js';
 import { activeDownIntervalMs, intervalMs, msToIntervalCs } from '../protocol/timers.js';
 import type { AddressEntry, AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
-import { AddressKeeper, type KeptAddress } from './address-keeper.js';
 import { Announcer } from './announcer.js';
+import { RoleAddresses, type VirtualAddress } from './role-addresses.js';
 import { wallClockMs } from './clock.js';
 import { effectivePriority, HEALTHY, type HealthState } from './tracking/health-state.js';
 import { bump, newCounters, type InstanceCounters } from './counters.js';
@@ -36,15 +36,8 @@ const LOG_EVERY_MS = 60_000;
  */
 export type FaultSource = 'link-down' | 'interface-missing' | 'no-source-address' | 'socket-deaf' | 'address-add-failed' | 'netlink-failed';
 
-/**
- * A master whose virtual address cannot be installed gives the role up after this many
- * Advertisement_Intervals (at least ADDRESS_BOUND_MIN_MS): a backup that can hold it takes over.
- */
-export const ADDRESS_BOUND_INTERVALS = 3;
-export const ADDRESS_BOUND_MIN_MS = 200;
-/** Then it waits in Fault 1 s, 2 s, 4 s … at most 60 s before trying the role again. */
-export const ADDRESS_RETRY_FIRST_MS = 1_000;
-export const ADDRESS_RETRY_MAX_MS = 60_000;
+export type { VirtualAddress } from './role-addresses.js';
+export { ADDRESS_BOUND_INTERVALS, ADDRESS_BOUND_MIN_MS, ADDRESS_RETRY_FIRST_MS, ADDRESS_RETRY_MAX_MS } from './role-addresses.js';
 
 export interface InstancePorts {
   readonly scheduler: Scheduler;
@@ -52,22 +45,6 @@ export interface InstancePorts {
   readonly addresses: AddressPort;
   readonly frames: FrameSender;
   readonly log: Logger;
-}
-
-/** Reload changes applied in place (reload-plan.ts): the wire identity stays, these move. */
-export interface InPlaceChanges {
-  readonly source: Uint8Array;
-  readonly destinations: readonly Uint8Array[];
-  readonly virtualAddresses: readonly VirtualAddress[];
-}
-
-/** What an instance is bound to on the host: it changes when its interface comes and goes. */
-export interface InstanceBinding {
-  readonly link: LinkInfo;
-  /** Our source address: the advertisements' source and our side of the §6.4.3 tie-break. */
-  readonly source: Uint8Array;
-  readonly transport: VrrpTransport;
-  readonly frames: FrameSender;
 }
 
 export interface InstanceSetup {
@@ -80,10 +57,11 @@ export interface InstanceSetup {
   readonly virtualAddresses: readonly VirtualAddress[];
 }
 
-export interface VirtualAddress {
-  readonly bytes: Uint8Array;
-  readonly prefixLength: number;
-}
+/** Reload changes applied in place (reload-plan.ts): the wire identity stays, these move. */
+export type InPlaceChanges = Pick<InstanceSetup, 'source' | 'destinations' | 'virtualAddresses'>;
+
+/** What an instance is bound to on the host: it changes when its interface comes and goes. */
+export type InstanceBinding = Pick<InstanceSetup, 'link' | 'source'> & { readonly transport: VrrpTransport; readonly frames: FrameSender };
 
 export interface InstanceSnapshot {
   readonly name: string;
@@ -113,8 +91,6 @@ export interface TransitionRecord {
   readonly at: number;
 }
 
-let driverSerial = 0;
-
 export class InstanceDriver {
   readonly name: string;
   readonly vrid: number;
@@ -136,13 +112,11 @@ export class InstanceDriver {
   private everMaster = false;
   private readonly log: Logger;
   private readonly announcer: Announcer;
-  private readonly keeper: AddressKeeper;
+  private readonly addresses: RoleAddresses;
   private readonly limiter = new RateLimiter(LOG_EVERY_MS);
   private lastReannounce = -Infinity;
   /** Whether the advertisement being handled comes from a peer silent for Active_Down_Interval. */
   private peerReturned = false;
-  /** Consecutive times the role was given up for an address that could not be added. */
-  private addressFaults = 0;
   private readonly transitionListeners: Array<(record: TransitionRecord) => void> = [];
 
   constructor(setup: InstanceSetup, private readonly ports: InstancePorts) {
@@ -169,13 +143,22 @@ export class InstanceDriver {
         if (error !== undefined) this.warnLimited('announce-failed', 'announcement not sent', { err: String(error) });
       },
     );
-    this.keeper = new AddressKeeper(
-      // Unique per driver: a removed instance's keeper may still retry beside its successor's.
-      `${config.name}#${++driverSerial}/address-retry`,
-      { ifindex: setup.link.ifindex, family: config.family },
-      { addresses: ports.addresses, scheduler: ports.scheduler, log: this.log },
-      { addFailing: () => this.onAddFailing(), installed: (_address, announce) => this.onInstalled(announce) },
-    );
+    this.addresses = new RoleAddresses(config.name, { ifindex: setup.link.ifindex, family: config.family }, ports.addresses, {
+      scheduler: ports.scheduler,
+      log: this.log,
+      counters: this.counters,
+      holdsAddresses: () => this.holdsAddresses(),
+      isOwner: () => this.config.priority === OWNER_PRIORITY,
+      isActive: () => this.state.name === 'active',
+      stateLabel: () => STATE_LABEL[this.state.name],
+      advertIntervalMs: () => intervalMs(this.params.advertIntervalCs),
+      interfaceName: () => this.setup.link.name,
+      virtualAddresses: () => this.setup.virtualAddresses,
+      stopAnnouncing: () => this.announcer.stop(),
+      announce: () => this.announcer.burst(this.ports.scheduler.now()),
+      raiseAddressFault: (raised) => this.setFault('address-add-failed', raised),
+      strayRemoved: () => this.handle({ type: 'stray-removed', now: this.ports.scheduler.now() }),
+    });
   }
 
   private announcerTarget(): { key: string; mac: Uint8Array; addresses: readonly Uint8Array[] } {
@@ -234,30 +217,11 @@ export class InstanceDriver {
     this.currentReceiving = this.receivingFor(config);
     this.announcer.retarget(this.announcerTarget());
     this.announcer.update(config.announce, this.ports.scheduler.now());
-    if (changes !== undefined) this.applyAddressList(before, changes.virtualAddresses);
+    if (changes !== undefined) this.addresses.applyList(before, changes.virtualAddresses);
     // The state machine decides again what the new parameters change (a preemption that is no
     // longer allowed is cancelled); unchanged parameters change nothing.
     this.handle({ type: 'reconfigured', now: this.ports.scheduler.now() });
     this.applyPriority();
-  }
-
-  private applyAddressList(before: readonly VirtualAddress[], after: readonly VirtualAddress[]): void {
-    const same = (a: VirtualAddress, b: VirtualAddress) => sameAddress(a.bytes, b.bytes) && a.prefixLength === b.prefixLength;
-    const added = after.filter((vip) => !before.some((old) => same(old, vip)));
-    const removed = before.filter((vip) => !after.some((now) => same(now, vip)));
-    const renumbered = (vip: VirtualAddress) => added.some((now) => sameAddress(now.bytes, vip.bytes));
-    // The owner's addresses are its own interface addresses (§5.2.4): never ours to move.
-    const owner = this.config.priority === OWNER_PRIORITY;
-    // The same address with a new prefix length goes first: IPv6 refuses a second copy under
-    // another length (EEXIST, which counts as done), so adding before deleting would end with none.
-    if (!owner) for (const vip of removed.filter(renumbered)) this.keeper.want(vip, false);
-    if (this.holdsAddresses()) {
-      for (const vip of added) this.keeper.want(vip, true, { announce: true });
-      this.armAddressBound();
-    }
-    // Removed addresses go wherever they are: on a master they were installed, elsewhere a
-    // leftover would be a second NIC answering for them.
-    if (!owner) for (const vip of removed.filter((v) => !renumbered(v))) this.keeper.want(vip, false);
   }
 
   /** The interface came back (a new ifindex) or its source address changed: use the new one. */
@@ -268,12 +232,12 @@ export class InstanceDriver {
     this.currentParams = this.paramsFor(this.config);
     this.currentReceiving = this.receivingFor(this.config);
     this.announcer.retarget(this.announcerTarget());
-    this.keeper.retarget({ ifindex: binding.link.ifindex, family: this.family });
+    this.addresses.retarget({ ifindex: binding.link.ifindex, family: this.family });
   }
 
   /** The interface is gone: nothing is left to add to or remove from on it. */
   forgetAddresses(): void {
-    this.keeper.forget();
+    this.addresses.forget();
   }
 
   /** Tracking results: faults become Fault sources, the weights the effective priority. */
@@ -342,14 +306,13 @@ export class InstanceDriver {
   async stop(): Promise<void> {
     this.handle({ type: 'shutdown', now: this.ports.scheduler.now() });
     this.announcer.stop();
-    this.ports.scheduler.cancel(this.addressBoundKey);
-    this.ports.scheduler.cancel(this.addressRoleRetryKey);
-    await this.keeper.settled();
+    this.addresses.stop();
+    await this.addresses.settled();
   }
 
   /** Address changes not yet carried out (a delete being retried keeps stop() waiting). */
   get addressesPending(): number {
-    return this.keeper.pending;
+    return this.addresses.pending;
   }
 
   /** An advertisement that passed the §7.1 checks. */
@@ -407,49 +370,17 @@ export class InstanceDriver {
   /** Keeps the kernel's addresses in line with the role, whoever changed them. */
   onAddressChange(entry: AddressEntry, present: boolean): void {
     if (entry.ifindex !== this.setup.link.ifindex || entry.family !== this.family) return;
-    const vip = this.setup.virtualAddresses.find((candidate) => sameAddress(candidate.bytes, entry.address));
-    // The owner's addresses are its own interface addresses (§5.2.4): never ours to move.
-    if (vip === undefined || this.config.priority === OWNER_PRIORITY) return;
-    const master = this.state.name === 'active';
-    const address = formatAddress(vip.bytes);
-    if (master && !present && entry.prefixLength === vip.prefixLength) {
-      // A DHCP client or another network manager took the failover IP away from the master.
-      // (Another prefix length is another address entry: its removal leaves ours in place.)
-      // Put back and announced again: neighbours (and a provider that learns the IP's place
-      // from gratuitous ARP) may have moved it meanwhile.
-      this.counters.addressesRestored++;
-      this.log.warn({ address, reason: 'removed-externally' }, 'virtual address removed by something else; putting it back');
-      this.keeper.want(vip, true, { announce: true });
-      this.armAddressBound();
-    } else if (!master && present) {
-      this.removeStray(entry, 'added-externally');
-      this.handle({ type: 'stray-removed', now: this.ports.scheduler.now() });
-    }
+    this.addresses.onChange(entry, present);
   }
 
-  /**
-   * A VM that is not (yet) master must not hold the failover IP: after a crash or SIGKILL the
-   * addresses stay behind, and a provider may hand the IP out as the NIC's primary address.
-   * Called with what the interface holds when the instance binds to it.
-   */
+  /** Removes the failover IPs found on the interface when binding to it, unless master. */
   removeStrayAddresses(present: readonly AddressEntry[]): void {
-    if (this.config.priority === OWNER_PRIORITY || this.state.name === 'active') return;
-    const strays = present.filter((entry) => entry.family === this.family && this.setup.virtualAddresses.some((vip) => sameAddress(vip.bytes, entry.address)));
-    for (const entry of strays) this.removeStray(entry, 'present-at-startup');
-    // Not yet started (Initialize) this asks nobody; on an interface found again later it does.
-    if (strays.length > 0) this.handle({ type: 'stray-removed', now: this.ports.scheduler.now() });
+    this.addresses.removeStrays(present, this.family);
   }
 
-  private removeStray(entry: AddressEntry, reason: 'added-externally' | 'present-at-startup'): void {
-    // The provider may hand the failover IP to every member as its primary IP (DHCP), with
-    // its own prefix length: the kernel deletes an address only with the length it has.
-    this.counters.addressesRemoved++;
-    const address = formatAddress(entry.address);
-    this.log.warn(
-      { address, prefixLength: entry.prefixLength, reason, state: STATE_LABEL[this.state.name] },
-      `virtual address ${address} present on ${this.setup.link.name} while not master; removing it`,
-    );
-    this.keeper.want({ bytes: entry.address, prefixLength: entry.prefixLength }, false);
+  /** Puts the addresses back if master (lost netlink notifications, a new interface). */
+  reassertAddresses(options: { announce?: boolean } = {}): void {
+    this.addresses.reassert(options);
   }
 
   /** The address this instance advertises from (zeros while it has none). */
@@ -474,7 +405,7 @@ export class InstanceDriver {
         this.counters.transitions++;
         if (action.from === 'active') {
           this.announcer.stop();
-          this.ports.scheduler.cancel(this.addressBoundKey);
+          this.addresses.leftRole();
           this.ports.scheduler.cancel(this.settledAnnounceKey);
         }
         afterwards.push(() => {
@@ -500,11 +431,13 @@ export class InstanceDriver {
         this.ports.scheduler.cancel(this.timerKey(action.timer));
         return;
       case 'add-vips':
-        for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, true);
-        this.armAddressBound();
+        this.addresses.wantAll(true);
+        // The bound's timer after the step's wire actions: the advertisement and gratuitous ARP
+        // of a takeover do not wait for the scheduler's bookkeeping.
+        afterwards.push(() => this.addresses.armBound());
         return;
       case 'del-vips':
-        for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, false);
+        this.addresses.wantAll(false);
         return;
       case 'announce':
         if (action.cause === 'lower-priority-seen') {
@@ -516,54 +449,6 @@ export class InstanceDriver {
       default:
         assertNever(action);
     }
-  }
-
-  private get addressBoundKey(): string {
-    return `${this.name}/address-bound`;
-  }
-
-  private get addressRoleRetryKey(): string {
-    return `${this.name}/address-role-retry`;
-  }
-
-  /**
-   * A master holds the role only while it can hold its addresses: an add that is not confirmed
-   * (failing, or not answered by netlink) within the bound gives the role to a backup that can.
-   */
-  private armAddressBound(): void {
-    if (this.ports.scheduler.has(this.addressBoundKey)) return;
-    const boundMs = Math.max(ADDRESS_BOUND_MIN_MS, ADDRESS_BOUND_INTERVALS * intervalMs(this.params.advertIntervalCs));
-    this.ports.scheduler.schedule(this.addressBoundKey, this.ports.scheduler.now() + boundMs, () => this.giveUpForAddress());
-  }
-
-  /**
-   * An add failed while master: announcing an address this NIC does not hold would draw the
-   * provider's route to a VM that drops the traffic, so announcements stop until it is in.
-   */
-  private onAddFailing(): void {
-    if (!this.holdsAddresses()) return;
-    this.announcer.stop();
-    this.armAddressBound();
-  }
-
-  private giveUpForAddress(): void {
-    if (!this.holdsAddresses() || this.keeper.addPendingSince() === null) return;
-    this.addressFaults++;
-    const waitMs = Math.min(ADDRESS_RETRY_MAX_MS, ADDRESS_RETRY_FIRST_MS * 2 ** (this.addressFaults - 1));
-    this.log.error({ reason: 'address-add-failed', retryInMs: waitMs }, 'virtual address could not be added; giving the role up (priority 0) and trying again later');
-    this.setFault('address-add-failed', true);
-    // Back into the protocol after the wait: as a Backup it defers to whoever took over, and if
-    // it becomes master again the add is tried again (with the bound again).
-    this.ports.scheduler.schedule(this.addressRoleRetryKey, this.ports.scheduler.now() + waitMs, () => this.setFault('address-add-failed', false));
-  }
-
-  private onInstalled(announce: boolean): void {
-    if (!this.holdsAddresses()) return;
-    if (this.keeper.addPendingSince() === null) {
-      this.ports.scheduler.cancel(this.addressBoundKey);
-      this.addressFaults = 0;
-    }
-    if (announce) this.announcer.burst(this.ports.scheduler.now());
   }
 
   /**
@@ -631,20 +516,10 @@ export class InstanceDriver {
       role: { expected: role.expected, matches: role.matches },
       steppedDown: this.state.held,
       faults: [...this.state.faults],
-      addressesPending: this.keeper.pending,
+      addressesPending: this.addresses.pending,
       virtualAddresses: this.config.virtualAddresses.map((p) => `${p.address}/${p.prefixLength}`),
       counters: structuredClone(this.counters),
     };
-  }
-
-  /**
-   * Puts the virtual addresses back if master: after lost netlink notifications, or on a new
-   * interface under our name (then announced again: the neighbours learn the new NIC).
-   */
-  reassertAddresses(options: { announce?: boolean } = {}): void {
-    if (!this.holdsAddresses()) return;
-    for (const vip of this.setup.virtualAddresses) this.keeper.want(vip, true, options);
-    this.armAddressBound();
   }
 
   /** A reload changed the log level: child loggers keep theirs unless told. */

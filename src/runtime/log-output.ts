@@ -21,6 +21,9 @@ import { pino, type DestinationStream } from 'pino';
 
 /** What may wait for the journal: some thousands of lines, a few seconds of a transition storm. */
 export const MAX_PENDING_LOG_BYTES = 1024 * 1024;
+/** How long the last, synchronous flush on 'exit' keeps trying (uncaught exceptions, process.exit). */
+const FINAL_FLUSH_MS = 50;
+
 /** How long flush() waits at exit: a journal that takes no line in this time is stalled. */
 export const FLUSH_TIMEOUT_MS = 100;
 
@@ -97,15 +100,25 @@ export class AsyncLogOutput implements DestinationStream {
     this.onDropped(count);
   }
 
-  /** One synchronous attempt that gives up at the first EAGAIN: exit is never held up. */
+  /**
+   * Synchronous attempts for at most FINAL_FLUSH_MS: a journal that is merely slow (a loaded
+   * machine) gets the last lines, a stalled one does not hold the exit up.
+   */
   private finalFlush(): void {
     if (this.exiting) return;
     this.exiting = true;
     if (this.dropped > 0) this.reportDropped();
-    try {
-      if (this.pendingBytes > 0) this.sink.flushSync();
-    } catch {
-      // The journal is stalled: what it did not take is lost with the process.
+    const deadline = Date.now() + FINAL_FLUSH_MS;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (this.pendingBytes > 0) {
+      try {
+        this.sink.flushSync();
+        break;
+      } catch {
+        // EAGAIN: the journal is behind. Past the deadline, what it did not take is lost.
+        if (Date.now() >= deadline) break;
+        Atomics.wait(pause, 0, 0, 1);
+      }
     }
     this.sink.destroy();
   }
