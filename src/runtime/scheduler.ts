@@ -12,6 +12,7 @@
  */
 
 import { monotonicClock, nodeTimerHost, type Clock, type TimerHost } from './clock.js';
+import { DeadlineHeap } from './deadline-heap.js';
 
 export const SPIN_WINDOW_MS = 2;
 
@@ -26,6 +27,9 @@ interface Entry {
 
 export class Scheduler {
   private readonly entries = new Map<string, Entry>();
+  /** Every live entry, in two heaps: the wake-up for a precise one comes SPIN_WINDOW_MS early. */
+  private readonly coarse = new DeadlineHeap<Entry>((e) => this.entries.get(e.key) === e);
+  private readonly precise = new DeadlineHeap<Entry>((e) => this.entries.get(e.key) === e);
   private wake: { cancel(): void } | null = null;
   private wakeAt = Infinity;
   private running = false;
@@ -42,8 +46,18 @@ export class Scheduler {
 
   /** Sets (or moves) the deadline of `key`; `fire` gets the time it actually ran. */
   schedule(key: string, at: number, fire: (now: number) => void, precise = false): void {
-    this.entries.set(key, { key, at, fire, precise, seq: this.seq++ });
+    const entry: Entry = { key, at, fire, precise, seq: this.seq++ };
+    this.entries.set(key, entry);
+    (precise ? this.precise : this.coarse).push(entry);
+    // Moved and cancelled entries stay in the heaps until they come to the top: bound them.
+    if (this.coarse.size + this.precise.size > 2 * this.entries.size + 64) this.compact();
     this.rearm();
+  }
+
+  private compact(): void {
+    const live = [...this.entries.values()];
+    this.coarse.compact(live.filter((e) => !e.precise));
+    this.precise.compact(live.filter((e) => e.precise));
   }
 
   cancel(key: string): void {
@@ -65,15 +79,17 @@ export class Scheduler {
   /** Drops every deadline and the host timer: nothing will fire. */
   clear(): void {
     this.entries.clear();
+    this.compact();
     this.rearm();
   }
 
-  private earliest(before = Infinity): Entry | undefined {
-    let first: Entry | undefined;
-    for (const entry of this.entries.values()) {
-      if (entry.seq < before && (first === undefined || entry.at < first.at)) first = entry;
-    }
-    return first;
+  /** The earliest live deadline of either kind. */
+  private earliest(): Entry | undefined {
+    const coarse = this.coarse.peek();
+    const precise = this.precise.peek();
+    if (coarse === undefined) return precise;
+    if (precise === undefined) return coarse;
+    return precise.at < coarse.at || (precise.at === coarse.at && precise.seq < coarse.seq) ? precise : coarse;
   }
 
   /** Fires every due deadline in deadline order, then sets the host timer for the next. */
@@ -85,16 +101,24 @@ export class Scheduler {
     // a deadline that re-arms itself at +0 (a bug, or a setting reloaded to 0) must never spin
     // here forever with the loop, and so the packets and the watchdog, starved.
     const limit = this.seq;
+    const later: Entry[] = [];
     try {
       for (;;) {
-        const next = this.earliest(limit);
+        const next = this.earliest();
         const now = this.clock.now();
         if (next === undefined || next.at > now) break;
+        (next.precise ? this.precise : this.coarse).pop();
+        // Scheduled by a callback of this run: the next turn (set aside, put back below).
+        if (next.seq >= limit) {
+          later.push(next);
+          continue;
+        }
         this.entries.delete(next.key);
         next.fire(now);
       }
     } finally {
       this.running = false;
+      for (const entry of later) (entry.precise ? this.precise : this.coarse).push(entry);
     }
     this.rearm();
   }
@@ -106,16 +130,11 @@ export class Scheduler {
     // coarse one (another instance's adver timer) wait for that coarse host timer, and inherit
     // its lateness (up to ~1 ms).
     const now = this.clock.now();
-    let wakeAt = Infinity;
-    let spin = false;
-    for (const entry of this.entries.values()) {
-      if (entry.precise) {
-        if (entry.at - now <= SPIN_WINDOW_MS) spin = true;
-        if (entry.at - SPIN_WINDOW_MS < wakeAt) wakeAt = entry.at - SPIN_WINDOW_MS;
-      } else if (entry.at < wakeAt) {
-        wakeAt = entry.at;
-      }
-    }
+    const coarse = this.coarse.peek();
+    const precise = this.precise.peek();
+    let wakeAt = coarse?.at ?? Infinity;
+    const spin = precise !== undefined && precise.at - now <= SPIN_WINDOW_MS;
+    if (precise !== undefined && precise.at - SPIN_WINDOW_MS < wakeAt) wakeAt = precise.at - SPIN_WINDOW_MS;
     if (wakeAt === Infinity) {
       this.wake?.cancel();
       this.wake = null;
