@@ -319,6 +319,9 @@ function onBackup(d: Draft, event: FsmEvent): void {
       return;
     case 'stray-removed':
       // Ask the Active router to re-announce (NUDGE_PRIORITY); held or not, this outranks nobody.
+      // Not an Active router of priority 1 itself: an equal priority goes by address (§6.4.3),
+      // and a higher one here would take its role away.
+      if (d.state.activePriority !== null && d.state.activePriority <= NUDGE_PRIORITY) return;
       d.actions.push({ type: 'send-advert', priority: NUDGE_PRIORITY });
       return;
     case 'reconfigured':

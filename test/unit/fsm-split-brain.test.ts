@@ -158,3 +158,10 @@ t.test('a stray copy removed on a Backup (or in Fault) asks the Active router to
   t.equal(thenWinner.state.timers.activeDown, now + 2 + activeDownIntervalMs(100, 100), 'the winner’s answer resets its timer');
   t.same(sent(step(winnerParams, active(winnerParams), { type: 'stray-removed', now }).actions), [], 'an Active router has no stray copy');
 });
+
+t.test('no nudge towards an Active router of priority 1: at equal priority the address would decide', async (t) => {
+  const middleParams = params({ priority: 150, primaryAddress: MIDDLE, preempt: false });
+  const following = step(middleParams, backup(middleParams), advert(1, WINNER, 100)).state;
+  t.equal(following.activePriority, 1);
+  t.same(sent(step(middleParams, following, { type: 'stray-removed', now: 200 }).actions), [], 'nothing sent');
+});
