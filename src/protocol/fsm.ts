@@ -321,7 +321,8 @@ function onBackup(d: Draft, event: FsmEvent): void {
       // Ask the Active router to re-announce (NUDGE_PRIORITY); held or not, this outranks nobody.
       // Not an Active router of priority 1 itself: an equal priority goes by address (§6.4.3),
       // and a higher one here would take its role away.
-      if (d.state.activePriority !== null && d.state.activePriority <= NUDGE_PRIORITY) return;
+      // Nor anybody not heard yet (activePriority null): nobody to ask.
+      if (d.state.activePriority === null || d.state.activePriority <= NUDGE_PRIORITY) return;
       d.actions.push({ type: 'send-advert', priority: NUDGE_PRIORITY });
       return;
     case 'reconfigured':
@@ -457,9 +458,9 @@ function onFault(d: Draft, event: FsmEvent): void {
       setHold(d, event.type === 'step-down');
       return;
     case 'stray-removed':
-      // Out of the protocol, but its NIC may have answered for the addresses all the same: the
-      // same request to the Active router (the send fails harmlessly where the link is down).
-      d.actions.push({ type: 'send-advert', priority: NUDGE_PRIORITY });
+      // Out of the protocol: it knows no Active router to ask (and one of priority 1 could lose
+      // its role to the address tie-break). Its copy is gone; the Active router's own
+      // announcements, and the follow-up after a split, set the neighbours right.
       return;
     case 'reconfigured': // Nothing runs in Fault; leaving it reads the parameters.
       return;

@@ -43,7 +43,7 @@ interface Wish {
   announce: boolean;
   failures: number;
   firstFailureAt: number | null;
-  /** When this wish was first sent to netlink: a request that hangs counts from here. */
+  /** Adds: when first wanted (a request that hangs, or waits behind one, counts from here). */
   issuedAt: number | null;
   notBefore: number;
 }
@@ -84,14 +84,17 @@ export class AddressKeeper {
     const previous = this.wishes.get(key);
     const announce = options.announce ?? false;
     if (previous !== undefined && previous.present === present) {
-      // The same wish again (a re-assertion, another external change): it keeps its place in
-      // the backoff, so repeating it cannot turn retries into a busy loop.
+      // The same wish again while it is queued (a re-assertion, another external change): it
+      // keeps its place in the backoff, so repeating it cannot make a busy loop. (One with
+      // netlink now is not merged with: the change that prompted this may have come after it.)
       previous.announce ||= announce;
       return;
     }
-    // Re-inserted at the end: wishes are carried out in the order they were last made.
+    // Re-inserted at the end: wishes are carried out in the order they were last made. An add
+    // counts as pending from now, even while it waits behind another request.
     this.wishes.delete(key);
-    this.wishes.set(key, { address, present, announce, failures: 0, firstFailureAt: null, issuedAt: null, notBefore: -Infinity });
+    const now = this.ports.scheduler.now();
+    this.wishes.set(key, { address, present, announce, failures: 0, firstFailureAt: null, issuedAt: present ? now : null, notBefore: -Infinity });
     this.next();
   }
 
@@ -123,6 +126,12 @@ export class AddressKeeper {
       since = since === null ? wish.issuedAt : Math.min(since, wish.issuedAt);
     }
     return since;
+  }
+
+  /** Whether an add has failed and is being retried (announcing it would be a lie). */
+  addFailing(): boolean {
+    for (const wish of [...this.wishes.values(), ...(this.inFlight === null ? [] : [this.inFlight])]) if (wish.present && wish.failures > 0) return true;
+    return false;
   }
 
   get pending(): number {

@@ -199,6 +199,11 @@ export class Daemon {
       managed.tracking?.stop();
       throw error;
     }
+    // Stopping meanwhile (a reload that outlived the stop's wait): nothing new starts.
+    if (this.stopping !== null) {
+      managed.tracking?.stop();
+      return;
+    }
     this.instances.set(config.name, managed);
     if (ports.holds?.isHeld(config.name) === true) {
       driver.stepDown();
@@ -317,6 +322,8 @@ export class Daemon {
         const added = change.type === 'address-added';
         for (const managed of this.instances.values()) {
           const { driver } = managed;
+          // A bind is reading the addresses right now: its dump may predate this change.
+          if (managed.binding !== null) managed.bindAgain = true;
           driver.onAddressChange(entry, added);
           if (entry.ifindex !== driver.ifindex || entry.family !== driver.family) continue;
           // A source address arrived (DHCP finished, DAD done), or ours went away: choose again.

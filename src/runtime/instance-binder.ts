@@ -134,7 +134,7 @@ export class InstanceBinder {
       // Bound to the link for its addresses (a stray failover IP is still removed), not to a socket.
       this.detachHub(bound);
       driver.rebind({ link, source: driver.sourceAddress, transport: nullTransport, frames: nullFrames });
-      if (fresh) driver.removeStrayAddresses(present);
+      driver.removeStrayAddresses(present);
       driver.setFault('interface-missing', false);
       return;
     }
@@ -154,11 +154,11 @@ export class InstanceBinder {
     if (bound.hubKey !== null && bound.hubKey !== hubKey) this.detachHub(bound);
     const waiting = driver.hasFault('interface-missing') || driver.hasFault('no-source-address');
     driver.rebind({ link, source: source.address, transport: hub.transport, frames });
-    if (fresh) {
-      driver.removeStrayAddresses(present);
-      // A master moved to a new interface under its name (no removal seen in between).
-      driver.reassertAddresses({ announce: true });
-    }
+    // On every pass, not only a fresh one: a copy that came in while the instance waited for
+    // its source address was in no event it looked at.
+    driver.removeStrayAddresses(present);
+    // A master moved to a new interface under its name (no removal seen in between).
+    if (fresh) driver.reassertAddresses({ announce: true });
     bound.hubKey = hubKey;
     hub.add(driver);
     driver.onLink(link.up);

@@ -440,6 +440,8 @@ export class InstanceDriver {
         this.addresses.wantAll(false);
         return;
       case 'announce':
+        // Re-announcements only for addresses we hold: not while an add is being retried.
+        if (action.cause !== 'became-active' && this.addresses.failing) return;
         if (action.cause === 'lower-priority-seen') {
           this.announceAgainWhenQuiet(now);
           if (!this.reannounceAllowed(now)) return;
@@ -472,7 +474,7 @@ export class InstanceDriver {
   private announceAgainWhenQuiet(now: number): void {
     const quietMs = activeDownIntervalMs(this.state.priority, this.params.advertIntervalCs);
     this.ports.scheduler.schedule(this.settledAnnounceKey, now + quietMs, (at) => {
-      if (this.state.name === 'active') this.announcer.burst(at);
+      if (this.state.name === 'active' && !this.addresses.failing) this.announcer.burst(at);
     });
   }
 

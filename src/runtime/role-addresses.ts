@@ -11,6 +11,7 @@ import type { AddressEntry, AddressPort } from '../net/ports.js';
 import { AddressKeeper } from './address-keeper.js';
 import type { InstanceCounters } from './counters.js';
 import type { Logger } from './logger.js';
+import { RateLimiter } from './rate-limit.js';
 import type { Scheduler } from './scheduler.js';
 
 /**
@@ -49,12 +50,16 @@ export interface RoleAddressesHost {
 }
 
 let serial = 0;
+const STRAY_LOG_EVERY_MS = 10_000;
 
 export class RoleAddresses {
   private readonly keeper: AddressKeeper;
   /** Consecutive times the role was given up for an address that could not be added. */
   private faults = 0;
   private readonly boundKey: string;
+  private lastNudge = -Infinity;
+  /** One warning per stray address and reason every STRAY_LOG_EVERY_MS; every one is counted. */
+  private readonly strayLog = new RateLimiter(STRAY_LOG_EVERY_MS);
   private readonly roleRetryKey: string;
 
   constructor(
@@ -76,6 +81,11 @@ export class RoleAddresses {
 
   get pending(): number {
     return this.keeper.pending;
+  }
+
+  /** An add is failing (being retried): the addresses must not be announced meanwhile. */
+  get failing(): boolean {
+    return this.keeper.addFailing();
   }
 
   settled(): Promise<void> {
@@ -154,7 +164,7 @@ export class RoleAddresses {
       this.armBound();
     } else if (!master && present) {
       this.removeStray(entry, 'added-externally');
-      this.host.strayRemoved();
+      this.nudge();
     }
   }
 
@@ -168,7 +178,19 @@ export class RoleAddresses {
     const strays = present.filter((entry) => entry.family === family && this.host.virtualAddresses().some((vip) => sameAddress(vip.bytes, entry.address)));
     for (const entry of strays) this.removeStray(entry, 'present-at-startup');
     // Not yet started (Initialize) this asks nobody; on an interface found again later it does.
-    if (strays.length > 0) this.host.strayRemoved();
+    if (strays.length > 0) this.nudge();
+  }
+
+  /**
+   * Asks the Active router to re-announce (the state machine's stray-removed), at most once an
+   * Active_Down_Interval: a network manager that puts the address back as fast as it is removed
+   * must not make a stream of advertisements.
+   */
+  private nudge(): void {
+    const now = this.host.scheduler.now();
+    if (now - this.lastNudge < ADDRESS_BOUND_INTERVALS * this.host.advertIntervalMs()) return;
+    this.lastNudge = now;
+    this.host.strayRemoved();
   }
 
   private removeStray(entry: AddressEntry, reason: 'added-externally' | 'present-at-startup'): void {
@@ -176,6 +198,10 @@ export class RoleAddresses {
     // its own prefix length: the kernel deletes an address only with the length it has.
     this.host.counters.addressesRemoved++;
     const address = formatAddress(entry.address);
+    if (!this.strayLog.allow(`${reason}:${address}/${entry.prefixLength}`, this.host.scheduler.now())) {
+      this.keeper.want({ bytes: entry.address, prefixLength: entry.prefixLength }, false);
+      return;
+    }
     this.host.log.warn(
       { address, prefixLength: entry.prefixLength, reason, state: this.host.stateLabel() },
       `virtual address ${address} present on ${this.host.interfaceName()} while not master; removing it`,

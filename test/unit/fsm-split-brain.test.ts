@@ -138,14 +138,16 @@ t.test('a Backup that hears two Active routers answers neither', async (t) => {
   t.same(announces(actions), []);
 });
 
-t.test('a stray copy removed on a Backup (or in Fault) asks the Active router to re-announce, at the lowest priority', async (t) => {
+t.test('a stray copy removed on a Backup asks the Active router it follows to re-announce, at the lowest priority', async (t) => {
   const now = 5000;
   const middleParams = params({ priority: 150, primaryAddress: MIDDLE });
-  const asked = step(middleParams, backup(middleParams), { type: 'stray-removed', now });
+  t.same(sent(step(middleParams, backup(middleParams), { type: 'stray-removed', now }).actions), [], 'nobody heard yet: nobody to ask');
+  const following = step(middleParams, backup(middleParams), advert(200, WINNER, now - 10)).state;
+  const asked = step(middleParams, following, { type: 'stray-removed', now });
   t.same(sent(asked.actions), [NUDGE_PRIORITY], 'one advertisement at priority 1');
   t.equal(asked.state.name, 'backup', 'and nothing else changes');
   const faulty = run(middleParams, [{ type: 'fault-raised', source: 'link-down', now: 1 }], backup(middleParams)).state;
-  t.same(sent(step(middleParams, faulty, { type: 'stray-removed', now }).actions), [NUDGE_PRIORITY], 'in Fault too');
+  t.same(sent(step(middleParams, faulty, { type: 'stray-removed', now }).actions), [], 'not from Fault: out of the protocol');
   // The Active router takes it as a lower-priority Active router: §6.4.3 advertise and announce.
   const answer = deliver(winnerParams, active(winnerParams), asked.actions, MIDDLE, now + 1);
   t.equal(answer.state.name, 'active');
