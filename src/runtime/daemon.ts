@@ -210,6 +210,8 @@ export class Daemon {
       ports.log.warn({ instance: config.name, vrid: config.vrid, reason: 'step-down-held' }, `${config.name}: held in BACKUP by an operator's step-down (kept across restarts); ipfailoverctl resume ${config.name} lifts it`);
     }
     await this.binder.bind(managed);
+    // The stop has already shut this instance down if it began during the bind.
+    if (this.stopping !== null) return;
     driver.start();
     ports.log.info(
       { instance: driver.name, vrid: driver.vrid, groupMaster: config.groupMaster, priority: config.priority, faults: driver.current.faults },
