@@ -18,8 +18,9 @@
 
 import type { DaemonConfig, InstanceConfig } from '../config/types.js';
 import { NetError, type AddressEntry, type AddressPort } from '../net/ports.js';
-import { formatAddress, parseAddress, sameAddress } from '../protocol/ip-address.js';
+import { formatAddress, sameAddress } from '../protocol/ip-address.js';
 import { OWNER_PRIORITY } from '../protocol/receive-checks.js';
+import { configuredBytes } from './configured-address.js';
 
 interface Failure {
   readonly code: string;
@@ -95,7 +96,7 @@ async function cleanInstance(
   options: CleanupOptions,
 ): Promise<'interface-missing' | { removed: RemovedAddress[]; problems: CleanupProblem[] }> {
   const where = { instance: instance.name, interface: instance.interface };
-  const vips = instance.virtualAddresses.map((prefix) => bytesOf(prefix.address));
+  const vips = instance.virtualAddresses.map((prefix) => configuredBytes(prefix.address));
   const removed: RemovedAddress[] = [];
   const failures = new Map<string, Failure>();
   const passes = options.passes ?? DEFAULT_PASSES;
@@ -137,13 +138,6 @@ async function cleanInstance(
     };
   });
   return { removed, problems };
-}
-
-function bytesOf(address: string): Uint8Array {
-  const bytes = parseAddress(address);
-  // The configuration loader has parsed every address already.
-  if (bytes === null) throw new Error(`bug: configured address ${address} does not parse`);
-  return bytes;
 }
 
 function keyOf(entry: AddressEntry): string {

@@ -12,7 +12,7 @@
  */
 
 import type { DaemonConfig, InstanceConfig } from '../config/types.js';
-import { parseAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
+import { sameAddress, type IpFamily } from '../protocol/ip-address.js';
 import { VRRP_IPV4_GROUP, VRRP_IPV6_GROUP } from '../net/vrrp-groups.js';
 import { absentLink, nullFrames, nullTransport } from '../net/null-ports.js';
 import type { AddressPort, FrameSender, LinkInfo, NetlinkChange, VrrpTransport } from '../net/ports.js';
@@ -21,11 +21,12 @@ import type { HoldStore } from './hold-store.js';
 import { InstanceDriver, type InstanceSnapshot, type TransitionRecord, type VirtualAddress } from './instance-driver.js';
 import { STATE_LABEL, type Logger } from './logger.js';
 import { InstanceBinder, newBindable, type Bindable } from './instance-binder.js';
-import { planReload, type ReloadPlan } from './reload-plan.js';
+import { planReload, same, type ReloadPlan } from './reload-plan.js';
 import type { Scheduler } from './scheduler.js';
 import { chooseSource } from './source-address.js';
 import { StartupError } from './startup-error.js';
 import { rehearseTakeover, WARM_EVERY_MS } from './warm-up.js';
+import { configuredBytes } from './configured-address.js';
 
 const WARM_KEY = 'daemon/warm-up';
 /** How long a reload waits for a removed instance's addresses to go (see remove()). */
@@ -94,23 +95,12 @@ export interface ReloadResult {
   readonly failed: ReadonlyArray<{ readonly instance: string; readonly error: string }>;
 }
 
-function bytesOf(text: string): Uint8Array {
-  const bytes = parseAddress(text);
-  // The configuration loader has validated every address; failing here is our bug.
-  if (bytes === null) throw new Error(`unparsed address ${text}`);
-  return bytes;
-}
-
 function virtualAddressesOf(config: InstanceConfig): VirtualAddress[] {
-  return config.virtualAddresses.map((p) => ({ bytes: bytesOf(p.address), prefixLength: p.prefixLength }));
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return config.virtualAddresses.map((p) => ({ bytes: configuredBytes(p.address), prefixLength: p.prefixLength }));
 }
 
 function destinationsOf(config: InstanceConfig): Uint8Array[] {
-  if (config.unicastPeers !== undefined) return config.unicastPeers.map((peer) => bytesOf(peer.address));
+  if (config.unicastPeers !== undefined) return config.unicastPeers.map((peer) => configuredBytes(peer.address));
   return [config.family === 4 ? VRRP_IPV4_GROUP : VRRP_IPV6_GROUP];
 }
 
@@ -375,13 +365,13 @@ export class Daemon {
   private async update(managed: Managed, config: InstanceConfig): Promise<void> {
     const { driver } = managed;
     const before = driver.configuration;
-    const wire = !sameJson(before.virtualAddresses, config.virtualAddresses) || !sameJson(before.unicastPeers, config.unicastPeers);
-    const sourceChanged = !sameJson(before.sourceAddress, config.sourceAddress);
+    const wire = !same(before.virtualAddresses, config.virtualAddresses) || !same(before.unicastPeers, config.unicastPeers);
+    const sourceChanged = !same(before.sourceAddress, config.sourceAddress);
     driver.reconfigure(config, wire ? { source: driver.sourceAddress, destinations: destinationsOf(config), virtualAddresses: virtualAddressesOf(config) } : undefined);
     // A new sourceAddress (or address list, which the source must not be among) is looked up on
     // the interface like at start-up; that also lifts a no-source-address the old one caused.
     if (sourceChanged || wire) await this.binder.bind(managed);
-    if (sameJson(before.track, config.track)) {
+    if (same(before.track, config.track)) {
       // Unchanged health checks keep running with their verdicts: a fresh tracker starts
       // failed (it has proven nothing yet) and would send a healthy master to Fault.
       managed.hooks?.replace(config.notify);

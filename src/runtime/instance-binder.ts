@@ -13,13 +13,13 @@
  */
 
 import type { InstanceConfig } from '../config/types.js';
-import { parseAddress } from '../protocol/ip-address.js';
 import { absentLink, nullFrames, nullTransport } from '../net/null-ports.js';
 import type { FrameSender, LinkInfo } from '../net/ports.js';
 import type { DaemonPorts } from './daemon.js';
 import type { InstanceDriver } from './instance-driver.js';
 import { ReceiveHub } from './receive-hub.js';
 import { chooseSource } from './source-address.js';
+import { configuredBytes } from './configured-address.js';
 
 /** Retrying a bind that failed: 1 s doubling to 30 s. */
 export const BIND_RETRY_FIRST_MS = 1_000;
@@ -37,13 +37,6 @@ export interface Bindable {
 
 export function newBindable(driver: InstanceDriver): Bindable {
   return { driver, hubKey: null, binding: null, bindAgain: false, bindFailures: 0 };
-}
-
-function bytesOf(text: string): Uint8Array {
-  const bytes = parseAddress(text);
-  // The configuration loader has validated every address; failing here is our bug.
-  if (bytes === null) throw new Error(`unparsed address ${text}`);
-  return bytes;
 }
 
 export class InstanceBinder {
@@ -122,8 +115,8 @@ export class InstanceBinder {
     const source = chooseSource(
       config.family,
       present,
-      config.virtualAddresses.map((p) => bytesOf(p.address)),
-      config.sourceAddress === undefined ? undefined : bytesOf(config.sourceAddress.address),
+      config.virtualAddresses.map((p) => configuredBytes(p.address)),
+      config.sourceAddress === undefined ? undefined : configuredBytes(config.sourceAddress.address),
     );
     if (!source.ok) {
       // The fault first, while the old socket may still send: a master's priority-0 release.

@@ -26,7 +26,8 @@ export interface ReloadPlan {
 /** Fields that define what the instance is on the wire: changing one means a new instance. */
 const IDENTITY: ReadonlyArray<keyof InstanceConfig> = ['interface', 'vrid', 'family'];
 
-function same(a: unknown, b: unknown): boolean {
+/** Configuration values compare by content (they are plain JSON data). */
+export function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
