@@ -11,14 +11,19 @@ export interface SoakOptions {
   readonly json: string | undefined;
   /** Only these kinds of fault (to prove one fix at a time); default all. */
   readonly kinds: readonly FaultKind[];
+  /** The daemons' log level: debug shows every advertisement decision around a violation. */
+  readonly logLevel: LogLevel;
 }
 
-export const USAGE = 'usage: npm run chaos -- --minutes N [--seed S] [--rogue] [--json FILE] [--kinds KIND,...]';
+const LOG_LEVELS = ['info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const USAGE = 'usage: npm run chaos -- --minutes N [--seed S] [--rogue] [--json FILE] [--kinds KIND,...] [--log-level info|debug]';
 
 export function parseSoakArgs(argv: readonly string[], defaultSeed: number): SoakOptions | string {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, options: { minutes: { type: 'string' }, seed: { type: 'string' }, rogue: { type: 'boolean' }, json: { type: 'string' }, kinds: { type: 'string' } } }));
+    ({ values } = parseArgs({ args: [...argv], strict: true, options: { minutes: { type: 'string' }, seed: { type: 'string' }, rogue: { type: 'boolean' }, json: { type: 'string' }, kinds: { type: 'string' }, 'log-level': { type: 'string' } } }));
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
@@ -29,5 +34,7 @@ export function parseSoakArgs(argv: readonly string[], defaultSeed: number): Soa
   const kinds = values.kinds === undefined ? [...FAULT_KINDS] : values.kinds.split(',').filter(Boolean);
   const unknown = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
   if (unknown.length > 0 || kinds.length === 0) return `--kinds takes a comma-separated list of ${FAULT_KINDS.join(', ')}; not ${unknown.join(',') || 'nothing'}`;
-  return { minutes, seed, rogue: values.rogue === true, json: values.json, kinds: kinds as FaultKind[] };
+  const logLevel = values['log-level'] ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return `--log-level takes ${LOG_LEVELS.join(' or ')}, not ${logLevel}`;
+  return { minutes, seed, rogue: values.rogue === true, json: values.json, kinds: kinds as FaultKind[], logLevel: logLevel as LogLevel };
 }

@@ -19,6 +19,7 @@ import { Cluster, DAEMON, type Daemon, type InstanceJson } from '../integration/
 import { inNs, NsProcess, type Member } from '../integration/helpers/topology.js';
 import { onLines } from './line-stream.js';
 import { FAMILIES, type DaemonExit, type ExitCause, type Family, type RoleChange } from './model.js';
+import type { LogLevel } from './args.js';
 
 const run = promisify(execFile);
 
@@ -64,6 +65,7 @@ export class Lab {
     readonly cluster: Cluster,
     readonly rogue: boolean,
     readonly now: () => number,
+    private readonly logLevel: LogLevel,
   ) {
     for (const m of DAEMON_MEMBERS) {
       const p = START_PRIORITY[m] as number;
@@ -71,9 +73,9 @@ export class Lab {
     }
   }
 
-  static async create(options: { rogue: boolean; now: () => number }): Promise<Lab> {
+  static async create(options: { rogue: boolean; now: () => number; logLevel: LogLevel }): Promise<Lab> {
     const cluster = await Cluster.create(options.rogue ? 4 : 3, 'ipfo-chaos');
-    const lab = new Lab(cluster, options.rogue, options.now);
+    const lab = new Lab(cluster, options.rogue, options.now, options.logLevel);
     try {
       await lab.prepare();
     } catch (error) {
@@ -136,12 +138,12 @@ export class Lab {
 
   /** Rewrites member's configuration file from its plan (what a reload then reads). */
   writeConfig(member: number): { file: string; socket: string } {
-    return this.cluster.writeConfig(member, this.instances(member), { log: { level: 'info' } });
+    return this.cluster.writeConfig(member, this.instances(member), { log: { level: this.logLevel } });
   }
 
   /** Starts member's daemon; resolves when its status socket is ready (every instance started). */
   async start(member: number): Promise<number> {
-    const daemon = this.cluster.start(member, this.instances(member), { log: { level: 'info' } }, UNIT_ENV);
+    const daemon = this.cluster.start(member, this.instances(member), { log: { level: this.logLevel } }, UNIT_ENV);
     this.history.push({ member, daemon });
     this.expecting.delete(member);
     for (const family of FAMILIES) this.roles.push({ t: this.now(), member, family, state: 'INIT' });

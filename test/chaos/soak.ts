@@ -5,7 +5,7 @@
  * only with no violation; 1 with violations; 2 on a bad command line; 3 if the soak itself broke.
  * Removes every namespace and process it made on every way out (also Ctrl-C and SIGTERM).
  *
- *   npm run chaos -- --minutes N [--seed S] [--rogue] [--json FILE] [--kinds KIND,...]
+ *   npm run chaos -- --minutes N [--seed S] [--rogue] [--json FILE] [--kinds KIND,...] [--log-level info|debug]
  *
  * --rogue adds a fourth member with the failover IPs configured statically and no daemon: the
  * soak must then fail (it shows that the checks can fail).
@@ -78,7 +78,7 @@ function logsAround(lab: Lab, t: number): string[] {
 
 async function soak(options: SoakOptions): Promise<number> {
   out(`chaos soak: seed ${options.seed} (repeat with --seed ${options.seed}), ${options.minutes} min, Advertisement_Interval ${INTERVAL_MS} ms\n`);
-  lab = await Lab.create({ rogue: options.rogue, now });
+  lab = await Lab.create({ rogue: options.rogue, now, logLevel: options.logLevel });
   const l = lab;
   const watched = l.members.map((m) => ({ index: m.index, ns: m.ns }));
   sampler = new Sampler({ vips: VIPS, members: watched, clientNs: l.cluster.topology.client.ns, now });

@@ -76,11 +76,13 @@ t.test('a schedule limited to some kinds draws only those', async (t) => {
 });
 
 t.test('the soak’s command line', async (t) => {
-  t.same(parseSoakArgs(['--minutes', '2', '--seed', '9'], 1), { minutes: 2, seed: 9, rogue: false, json: undefined, kinds: [...FAULT_KINDS] });
-  t.same(parseSoakArgs([], 77), { minutes: 3, seed: 77, rogue: false, json: undefined, kinds: [...FAULT_KINDS] }, 'defaults: 3 minutes, the seed given');
+  t.same(parseSoakArgs(['--minutes', '2', '--seed', '9'], 1), { minutes: 2, seed: 9, rogue: false, json: undefined, kinds: [...FAULT_KINDS], logLevel: 'info' });
+  t.same(parseSoakArgs([], 77), { minutes: 3, seed: 77, rogue: false, json: undefined, kinds: [...FAULT_KINDS], logLevel: 'info' }, 'defaults: 3 minutes, the seed given');
   t.match(parseSoakArgs(['--minutes', '0'], 1), /positive/);
   t.match(parseSoakArgs(['--seed', '1.5'], 1), /non-negative integer/);
   t.match(parseSoakArgs(['--kinds', 'sigkill,bogus'], 1), /bogus/);
   t.same((parseSoakArgs(['--kinds', 'loss,reload', '--rogue'], 1) as SoakOptions).kinds, ['loss', 'reload']);
   t.match(parseSoakArgs(['--frobnicate'], 1), /Unknown option/);
+  t.equal((parseSoakArgs(['--log-level', 'debug'], 1) as SoakOptions).logLevel, 'debug');
+  t.match(parseSoakArgs(['--log-level', 'trace'], 1), /--log-level takes info or debug/);
 });
