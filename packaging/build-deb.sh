@@ -95,8 +95,7 @@ mv "$app" "$root/usr/lib/$name"
 for cmd in ipfailoverd ipfailoverctl; do
   cat >"$root/usr/bin/$cmd" <<EOF
 #!/bin/sh
-# --no-expose-wasm: nothing here uses WebAssembly, and with the unit's NODE_OPTIONS=--jitless
-# node would otherwise warn on every start that it turns it off.
+# --no-expose-wasm: nothing here uses WebAssembly, so none of it is reachable.
 exec /usr/bin/node --no-expose-wasm /usr/lib/$name/dist/src/cli/$cmd.js "\$@"
 EOF
   chmod 0755 "$root/usr/bin/$cmd"

@@ -1,6 +1,6 @@
 /**
  * Keeps the takeover path warm. The first run of a code path costs V8 far more than later ones
- * (parsing, bytecode, inline caches; more so under --jitless, as the unit runs node): a backup's
+ * (parsing, bytecode, inline caches, optimised code): a backup's
  * first takeover spent ~0.7 ms in our own code before its first packet left, against ~0.2 ms
  * once warm (measured in process). So a throwaway instance with null ports goes through a whole
  * takeover — start, Active_Down_Timer, addresses, advertisement, announcement, release — at
