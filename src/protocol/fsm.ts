@@ -107,9 +107,12 @@ function becomeActive(d: Draft, reason: TransitionReason): void {
   cancelAll(d);
   d.state.activeAddress = d.params.primaryAddress;
   d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
+  // §6.4.2 "Send an ADVERTISEMENT" comes first: it needs no address, and it is what the other
+  // routers time. Then the addresses (the netlink add is carried out within its send, so they
+  // are in place when) the gratuitous ARP / NA tells the neighbours where they live.
+  d.actions.push({ type: 'send-advert', priority: d.state.priority });
   // §6.1 Accept_Mode; the owner always accepts packets to its own addresses (§6.4.3).
   d.actions.push({ type: 'add-vips', accept: d.params.acceptMode || d.params.priority === OWNER_PRIORITY });
-  d.actions.push({ type: 'send-advert', priority: d.state.priority });
   d.actions.push({ type: 'announce', cause: 'became-active' });
   arm(d, 'adver', d.now + intervalMs(d.params.advertIntervalCs));
 }

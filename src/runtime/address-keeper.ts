@@ -9,7 +9,8 @@
  * keeps failing (so that it can give the role up) and when an address is installed.
  *
  * When nothing is in flight a new change is issued at once, synchronously, so that the netlink
- * add of a takeover is on its way before the advertisement and announcement of the same step.
+ * add of a takeover is carried out before the announcement of the same step (which follows the
+ * advertisement: RFC 9568 §6.4.2).
  */
 
 import type { IpFamily } from '../protocol/ip-address.js';

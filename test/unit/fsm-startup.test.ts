@@ -17,14 +17,14 @@ t.test('Initialize, Startup, priority < 255: Backup with Active_Down_Timer = Act
   t.equal(state.since, 1000);
 });
 
-t.test('Initialize, Startup, priority 255 (owner): Active at once, addresses, advert, announce', async (t) => {
+t.test('Initialize, Startup, priority 255 (owner): Active at once, advert, addresses, announce', async (t) => {
   const p = params({ priority: 255 });
   const { state, actions } = run(p, [{ type: 'startup', now: 5 }]);
   t.equal(state.name, 'active');
   t.same(actions, [
     { type: 'transition', from: 'initialize', to: 'active', reason: 'owner-startup' },
-    { type: 'add-vips', accept: true },
     { type: 'send-advert', priority: 255 },
+    { type: 'add-vips', accept: true },
     { type: 'announce', cause: 'became-active' },
     { type: 'arm', timer: 'adver', at: 5 + 1000 },
   ]);

@@ -34,17 +34,17 @@ function driver(overrides: Record<string, unknown> = {}) {
 
 const advert = (priority: number) => ({ vrid: 51, priority, maxAdvertIntervalCs: 10, addresses: [ip(VIP)], family: 4 as const, checksum: 0, checksumVariant: 'rfc5798' as const });
 
-t.test('takeover: address added, advertisement sent, then the announcement, all in the same tick', async (t) => {
+t.test('takeover: advertisement sent, address added, then the announcement, all in the same tick', async (t) => {
   const { instance, time, recorder, lines } = driver();
   instance.start();
   time.advanceTo(activeDownIntervalMs(100, 10) + 1);
   t.equal(instance.current.name, 'active');
   t.same(
     recorder.calls.map((c) => c.kind),
-    ['add', 'send', 'frame'],
-    'the netlink add is issued before the advertisement and the first gratuitous ARP',
+    ['send', 'add', 'frame'],
+    'the advertisement first (§6.4.2), then the netlink add, then the first gratuitous ARP',
   );
-  const sent = recorder.calls[1];
+  const sent = recorder.calls[0];
   t.same(sent?.kind === 'send' ? Array.from(sent.message) : [], Array.from(encode({ vrid: 51, priority: 100, maxAdvertIntervalCs: 10, addresses: [ip(VIP)] }, { family: 4, src: ip('192.0.2.1'), dst: ip('224.0.0.18'), variant: 'rfc5798' })));
   const transition = lines.find((l) => l.to === 'MASTER');
   t.equal(transition?.reason, 'no-active-seen');
