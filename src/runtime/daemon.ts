@@ -405,6 +405,11 @@ export class Daemon {
     return [...this.instances.values()].map((m) => m.driver.snapshot());
   }
 
+  /** Each instance's name and state, without the rest of a snapshot (systemd's STATUS= line). */
+  states(): Array<{ name: string; state: string }> {
+    return [...this.instances.values()].map((m) => ({ name: m.driver.name, state: m.driver.stateLabel }));
+  }
+
   /** The driver of an instance, for operator commands; undefined if there is none by that name. */
   instance(name: string): InstanceDriver | undefined {
     return this.instances.get(name)?.driver;

@@ -290,6 +290,11 @@ export class InstanceDriver {
     return this.state;
   }
 
+  /** MASTER, BACKUP, FAULT or INIT, as the logs and the status socket say it. */
+  get stateLabel(): string {
+    return STATE_LABEL[this.state.name];
+  }
+
   get role(): RoleReport {
     return groupRole(this.params.groupMaster, this.state.name);
   }

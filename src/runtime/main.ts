@@ -35,6 +35,9 @@ import { statusLine, SystemdNotifier } from './systemd-notify.js';
 const STOP_DEADLINE_MS = 5_000;
 /** How long a stop waits for a reload in flight to finish. */
 const RELOAD_WAIT_MS = 1_000;
+/** systemd's STATUS= line follows transitions this much later at most (coalesced, see below). */
+const STATUS_COALESCE_MS = 50;
+const STATUS_KEY = 'daemon/status-line';
 
 export interface RunOptions {
   readonly configFile: string;
@@ -109,8 +112,14 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
   }
 
   const running: Daemon = daemon;
-  const summary = () => statusLine(running.snapshot().map((s) => ({ name: s.name, state: s.state })));
-  running.onTransition(() => notifier.status(summary()));
+  const summary = () => statusLine(running.states());
+  // One STATUS= per STATUS_COALESCE_MS at most, however many instances move: with 255 instances
+  // a line built on every transition cost O(instances²) in a group-wide change (a start, a
+  // split), time taken from the timers of the very instances that were moving.
+  running.onTransition(() => {
+    if (scheduler.has(STATUS_KEY)) return;
+    scheduler.schedule(STATUS_KEY, scheduler.now() + STATUS_COALESCE_MS, () => notifier.status(summary()));
+  });
 
   // Reloads run one at a time, each reading the file when its turn comes (serial-queue.ts).
   const reloads = new SerialQueue();

@@ -61,4 +61,22 @@ if (requireRoot(t)) {
     t.ok(messages().slice(stopMark).some((m) => m.message === 'STOPPING=1'), 'STOPPING=1');
     systemd.kill('SIGKILL');
   });
+
+  t.test('STATUS= is coalesced: 40 instances taking over together send a handful of lines, not 40', async (t) => {
+    const cluster = await Cluster.create(1, 'ipfo-sdc');
+    t.teardown(() => cluster.destroy());
+    const path = join(cluster.directory, 'notify.sock');
+    const systemd = new NsProcess(cluster.member(1).ns, ['python3', '-c', RECEIVER, path]);
+    t.teardown(() => systemd.kill('SIGKILL'));
+    await systemd.waitLine({ ready: true }, 3000);
+    const statuses = () => systemd.lines.filter((l) => typeof l.message === 'string' && l.message.startsWith('STATUS=')).map((l) => l.message as string);
+    const instances = Array.from({ length: 40 }, (_, i) => webInstance({ name: `i${i + 1}`, vrid: i + 1, virtualAddresses: [`198.51.100.${i + 1}/32`] }));
+    const daemon = cluster.start(1, instances, { log: { level: 'info' } }, { NOTIFY_SOCKET: path });
+    const allMaster = instances.map((i) => `${String(i.name)}: MASTER`).join(', ');
+    // Alone on the link, all 40 reach Active_Down_Interval within a millisecond or so.
+    await waitFor('STATUS with every instance MASTER', async () => statuses().find((m) => m === `STATUS=${allMaster}`), 8000);
+    // One line per 50 ms at most: before, every transition built and sent a line of its own (40).
+    t.ok(statuses().length <= 6, `${statuses().length} STATUS= lines from start to all-MASTER`, { statuses: statuses().map((m) => m.slice(0, 60)) });
+    t.equal(await daemon.stop(), 0);
+  });
 }
