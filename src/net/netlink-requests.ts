@@ -1,14 +1,19 @@
 /**
  * Request / reply over one rtnetlink socket (the `netlink` package does the framing, sequence
- * numbers and multipart grouping): one request at a time, kernel errors as NetError.
+ * numbers and multipart grouping), kernel errors as NetError.
  *
- * Why one at a time: the kernel runs a single dump per socket (a second one gets EBUSY) and the
- * package groups multipart replies for one sequence number at a time.
+ * Dumps run alone: the kernel runs a single dump per socket (a second one gets EBUSY), and the
+ * package groups multipart replies for one sequence number at a time, so a reply of another
+ * request arriving between a dump's parts would cut the dump short. Other requests (address
+ * changes, single lookups) have one reply each, matched by sequence number, and go out together,
+ * up to MAX_SHARED in flight: a takeover of 255 instances sends its 255 adds in one turn of the
+ * event loop instead of one per turn, which put the last add hundreds of milliseconds behind
+ * the first and past the address bound (role-addresses.ts) of its instance.
  *
- * When nothing is in flight a request is sent before request() returns: the daemon adds the
- * virtual addresses and then sends its advertisement in the same turn of the event loop, and the
- * address must reach the kernel first. Address changes waiting for their turn go ahead of waiting
- * dumps (never of the one in flight): a takeover must not wait behind a resync of every address.
+ * When it can go out, a request is sent before request() returns: the addresses of a takeover
+ * are in place before its gratuitous ARP of the same turn. Address changes waiting for their
+ * turn go ahead of waiting dumps (never of the one in flight): a takeover must not wait behind a
+ * resync of every address.
  */
 
 import { getSystemErrorName } from 'node:util';
@@ -20,6 +25,12 @@ import { NetError } from './ports.js';
 const REPLY_TIMEOUT_MS = 5000;
 /** A dump that raced a change is flagged NLM_F_DUMP_INTR; asking again gives a consistent one. */
 const DUMP_ATTEMPTS = 3;
+/**
+ * Single-reply requests in flight at once. Each acknowledgement waits in the socket's receive
+ * buffer (about 1 KiB of it, with its copy of the request) until read: 64 stay well inside the
+ * default 208 KiB, and the package reads 32 replies per wake-up.
+ */
+export const MAX_SHARED = 64;
 
 /** The errno name for a number in either sign, as Node names them ("EEXIST"). */
 export function errnoName(errno: number): string {
@@ -40,18 +51,20 @@ export function toNetError(error: unknown, operation: string): NetError {
 /** What RtnlRequester uses of the package's socket. */
 export type RequestSocket = Pick<NetlinkSocket, 'request' | 'on' | 'close'>;
 
-/** A request waiting for the one in flight to finish. */
+/** A request waiting for its turn. */
 interface Waiting {
-  /** Address changes go ahead of waiting dumps. */
+  /** Dumps run alone. */
   readonly dump: boolean;
   start(): void;
 }
 
 export class RtnlRequester {
-  /** A request is between its send and its settlement; the others wait in `waiting`. */
-  private busy = false;
+  /** A dump is between its send and its settlement: nothing else goes out meanwhile. */
+  private dumping = false;
+  /** Single-reply requests between their send and their settlement. */
+  private shared = 0;
   private readonly waiting: Waiting[] = [];
-  /** Cancels of the request awaiting its reply, so that close() settles it. */
+  /** Cancels of the requests awaiting their replies, so that close() settles them. */
   private readonly inFlight = new Set<() => void>();
   private closed = false;
 
@@ -80,39 +93,49 @@ export class RtnlRequester {
    */
   request(type: number, flags: number, payload: Uint8Array[], operation: string): Promise<NetlinkMessage[]> {
     return new Promise((resolve, reject) => {
+      const dump = (flags & FlagsGet.DUMP) === FlagsGet.DUMP;
       const start = (): void => {
-        this.busy = true;
+        if (dump) this.dumping = true;
+        else this.shared++;
         // exchange() hands the message to the socket synchronously (the package sends at once
-        // when its own queue is empty). The next request starts before this one's caller
-        // resumes, so that a caller's follow-up request finds the socket idle or queues behind.
+        // when its own queue is empty). What waits starts before this one's caller resumes, so
+        // that a caller's follow-up request finds its turn in order.
         this.exchangeWithRetry(type, flags, payload, operation).then(
           (messages) => {
-            this.startNext();
+            this.finished(dump);
             resolve(messages);
           },
           (error: unknown) => {
-            this.startNext();
+            this.finished(dump);
             reject(error);
           },
         );
       };
-      if (!this.busy) {
-        start();
-        return;
-      }
       const urgent = type === RTM_NEWADDR || type === RTM_DELADDR;
-      const waiting: Waiting = { dump: (flags & FlagsGet.DUMP) === FlagsGet.DUMP, start };
+      const waiting: Waiting = { dump, start };
       // Before the first waiting dump; address changes stay in their own order, since none is
       // ever left behind a dump.
       const firstDump = urgent ? this.waiting.findIndex((other) => other.dump) : -1;
       if (firstDump < 0) this.waiting.push(waiting);
       else this.waiting.splice(firstDump, 0, waiting);
+      this.startWaiting();
     });
   }
 
-  private startNext(): void {
-    this.busy = false;
-    this.waiting.shift()?.start();
+  private finished(dump: boolean): void {
+    if (dump) this.dumping = false;
+    else this.shared--;
+    this.startWaiting();
+  }
+
+  /** Starts waiting requests in order while their turn allows: a dump alone, others together. */
+  private startWaiting(): void {
+    for (let next = this.waiting[0]; next !== undefined; next = this.waiting[0]) {
+      const free = next.dump ? !this.dumping && this.shared === 0 : !this.dumping && this.shared < MAX_SHARED;
+      if (!free) return;
+      this.waiting.shift();
+      next.start();
+    }
   }
 
   close(): void {

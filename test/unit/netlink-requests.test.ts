@@ -1,10 +1,10 @@
 // RtnlRequester over a fake socket that records what is sent and answers when the test says:
-// an idle requester sends before request() returns, a busy one serialises, and address changes
-// go ahead of waiting dumps.
+// an idle requester sends before request() returns, single-reply requests go out together (up
+// to MAX_SHARED), a dump runs alone, and address changes go ahead of waiting dumps.
 import t from 'tap';
 import { FlagsGet, FlagsNew, type NetlinkMessage } from 'netlink';
 import { RTM_DELADDR, RTM_GETADDR, RTM_GETLINK, RTM_NEWADDR } from '../../src/net/netlink-parse.js';
-import { RtnlRequester, type RequestSocket } from '../../src/net/netlink-requests.js';
+import { MAX_SHARED, RtnlRequester, type RequestSocket } from '../../src/net/netlink-requests.js';
 import { NetError } from '../../src/net/ports.js';
 
 interface Sent {
@@ -55,23 +55,43 @@ t.test('an idle requester sends before request() returns', async (t) => {
   await deleted;
 });
 
-t.test('a busy requester sends one at a time, in order', async (t) => {
+t.test('single-reply requests go out together; a dump waits for them and runs alone', async (t) => {
   const fake = fakeSocket();
   const requester = RtnlRequester.over(fake.socket);
   const first = requester.request(RTM_GETLINK, 0, [], 'link a');
-  const second = requester.request(RTM_GETLINK, 0, [], 'link b');
+  const second = requester.request(RTM_NEWADDR, ADD, [], 'add');
   const third = requester.request(RTM_GETADDR, DUMP, [], 'dump');
-  t.equal(fake.sent.length, 1, 'only the first is on the socket');
+  const fourth = requester.request(RTM_GETLINK, 0, [], 'link b');
+  t.same(fake.types(), [RTM_GETLINK, RTM_NEWADDR], 'both single-reply requests are on the socket; the dump waits');
   const link = { type: 16, flags: 0, seq: 1, port: 0, data: Buffer.alloc(0) } as NetlinkMessage;
   fake.sent[0]?.answer([link]);
   t.same(await first, [link]);
-  t.equal(fake.sent.length, 2, 'the second is sent by the time the first caller resumes');
+  t.equal(fake.sent.length, 2, 'the dump still waits for the add');
   fake.sent[1]?.fail(Object.assign(new Error('sendmsg'), { code: 'ENOBUFS' }));
   await t.rejects(second, { code: 'ENOBUFS' });
-  t.equal(fake.sent.length, 3, 'a failure does not stop the line');
+  t.same(fake.types(), [RTM_GETLINK, RTM_NEWADDR, RTM_GETADDR], 'a failure does not stop the line: the dump goes, alone');
   fake.sent[2]?.answer();
   await third;
-  t.same(fake.types(), [RTM_GETLINK, RTM_GETLINK, RTM_GETADDR]);
+  t.equal(fake.sent.length, 4, 'then the lookup that waited behind it');
+  fake.sent[3]?.answer();
+  await fourth;
+});
+
+t.test(`at most ${MAX_SHARED} single-reply requests in flight; the next goes when one is answered`, async (t) => {
+  const fake = fakeSocket();
+  const requester = RtnlRequester.over(fake.socket);
+  const adds = Array.from({ length: MAX_SHARED + 6 }, (_, i) => requester.request(RTM_NEWADDR, ADD, [], `add ${i}`));
+  t.equal(fake.sent.length, MAX_SHARED, 'all in the same turn, up to the bound');
+  fake.sent[0]?.answer();
+  await adds[0];
+  t.equal(fake.sent.length, MAX_SHARED + 1);
+  for (const sent of fake.sent.slice(1)) sent.answer();
+  for (let i = 1; i < 6; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const sent of fake.sent.slice(MAX_SHARED)) sent.answer();
+  }
+  await Promise.all(adds);
+  t.equal(fake.sent.length, MAX_SHARED + 6, 'every one sent exactly once');
 });
 
 t.test('address changes go ahead of waiting dumps, not of the one in flight', async (t) => {
@@ -89,11 +109,20 @@ t.test('address changes go ahead of waiting dumps, not of the one in flight', as
     track('dump again', RTM_GETADDR, DUMP),
     track('add again', RTM_NEWADDR, ADD),
   ];
-  for (let i = 0; i < all.length; i++) {
-    t.equal(fake.sent.length, i + 1, 'one at a time');
-    fake.sent[i]?.answer();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  t.same(fake.types(), [RTM_GETLINK], 'the first dump, alone');
+  fake.sent[0]?.answer();
+  await settle();
+  t.same(fake.types().slice(1), [RTM_NEWADDR, RTM_DELADDR, RTM_NEWADDR], 'the three changes together, ahead of the waiting dumps');
+  for (const sent of fake.sent.slice(1)) sent.answer();
+  await settle();
+  t.same(fake.types().slice(4), [RTM_GETADDR], 'then the dump that waited, alone');
+  fake.sent[4]?.answer();
+  await settle();
+  t.same(fake.types().slice(5), [RTM_GETLINK], 'the lookup queued behind it');
+  fake.sent[5]?.answer();
+  await settle();
+  fake.sent[6]?.answer();
   await Promise.all(all);
   t.same(order, ['dump links', 'add', 'delete', 'add again', 'dump addresses', 'get link', 'dump again']);
 });
