@@ -53,6 +53,7 @@ class NetlinkAddressPort implements AddressPort {
   private readonly listeners = new Set<(change: NetlinkChange) => void>();
   private watchSocket: NetlinkSocket | null = null;
   private closed = false;
+  private readonly parsed = new WeakMap<NetlinkMessage[], AddressEntry[]>();
 
   constructor(
     private readonly requests: RtnlRequester,
@@ -84,9 +85,17 @@ class NetlinkAddressPort implements AddressPort {
     const replies = await this.requests.request(RTM_GETADDR, FlagsGet.DUMP, payload.bufs, operation);
     // Without NETLINK_GET_STRICT_CHK (which the package cannot set) the kernel ignores the
     // ifindex of a dump request and returns the family's addresses on every interface.
-    return replies
-      .map((reply) => (reply.type === RTM_NEWADDR ? parseAddressMessage(reply.data) : null))
-      .filter((entry): entry is AddressEntry => entry !== null && entry.ifindex === ifindex && entry.family === family);
+    return this.parsedDump(replies).filter((entry) => entry.ifindex === ifindex && entry.family === family);
+  }
+
+  /** A dump's entries, parsed once however many callers shared it (netlink-requests.ts). */
+  private parsedDump(replies: NetlinkMessage[]): AddressEntry[] {
+    let entries = this.parsed.get(replies);
+    if (entries === undefined) {
+      entries = replies.map((reply) => (reply.type === RTM_NEWADDR ? parseAddressMessage(reply.data) : null)).filter((entry): entry is AddressEntry => entry !== null);
+      this.parsed.set(replies, entries);
+    }
+    return entries;
   }
 
   async addAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number, options: { nodad: boolean }): Promise<void> {

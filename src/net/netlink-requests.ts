@@ -55,6 +55,9 @@ export type RequestSocket = Pick<NetlinkSocket, 'request' | 'on' | 'close'>;
 interface Waiting {
   /** Dumps run alone. */
   readonly dump: boolean;
+  /** The same dump asked for again while this one waits shares its reply (see request()). */
+  readonly same?: (type: number, flags: number, payload: Uint8Array[]) => boolean;
+  readonly joined: Array<{ resolve(messages: NetlinkMessage[]): void; reject(error: unknown): void }>;
   start(): void;
 }
 
@@ -94,6 +97,15 @@ export class RtnlRequester {
   request(type: number, flags: number, payload: Uint8Array[], operation: string): Promise<NetlinkMessage[]> {
     return new Promise((resolve, reject) => {
       const dump = (flags & FlagsGet.DUMP) === FlagsGet.DUMP;
+      // A dump that is still waiting has not been sent: its reply will be as fresh as a new
+      // one's, so the new caller shares it. 255 instances binding at start-up asked for 255
+      // dumps of every address of the family, one after the other (O(instances²) entries).
+      const twin = dump ? this.waiting.find((other) => other.same?.(type, flags, payload) === true) : undefined;
+      if (twin !== undefined) {
+        twin.joined.push({ resolve, reject });
+        return;
+      }
+      const joined: Waiting['joined'] = [];
       const start = (): void => {
         if (dump) this.dumping = true;
         else this.shared++;
@@ -104,15 +116,18 @@ export class RtnlRequester {
           (messages) => {
             this.finished(dump);
             resolve(messages);
+            for (const other of joined) other.resolve(messages);
           },
           (error: unknown) => {
             this.finished(dump);
             reject(error);
+            for (const other of joined) other.reject(error);
           },
         );
       };
       const urgent = type === RTM_NEWADDR || type === RTM_DELADDR;
-      const waiting: Waiting = { dump, start };
+      const same = (t: number, f: number, p: Uint8Array[]): boolean => t === type && f === flags && sameParts(p, payload);
+      const waiting: Waiting = { dump, start, joined, ...(dump ? { same } : {}) };
       // Before the first waiting dump; address changes stay in their own order, since none is
       // ever left behind a dump.
       const firstDump = urgent ? this.waiting.findIndex((other) => other.dump) : -1;
@@ -185,6 +200,10 @@ export class RtnlRequester {
       );
     });
   }
+}
+
+function sameParts(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return Buffer.concat(a).equals(Buffer.concat(b));
 }
 
 function repliesOrThrow(messages: NetlinkMessage[], operation: string): NetlinkMessage[] {
