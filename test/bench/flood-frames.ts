@@ -38,8 +38,8 @@ export interface FloodTarget {
   /** The VRIDs configured on the members; unknown-vrid frames use one outside them. */
   readonly vrids: readonly number[];
   readonly intervalCs: number;
-  /** A failover address for the advertisement's address list. */
-  readonly address: string;
+  /** The failover address configured for `vrid`: valid-looking adverts carry it (§7.1). */
+  readonly addressOf: (vrid: number) => string;
 }
 
 function ethernet(family: IpFamily, payload: Uint8Array): Uint8Array {
@@ -88,7 +88,7 @@ function frameOf(target: FloodTarget, kind: FloodKind, vrid: number): Uint8Array
   const src = ip(family === 4 ? FLOOD_SOURCE_V4 : FLOOD_SOURCE_V6);
   const dst = family === 4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6;
   const message = encode(
-    { vrid, priority: kind === 'low-priority' ? 1 : 100, maxAdvertIntervalCs: target.intervalCs, addresses: [ip(target.address)] },
+    { vrid, priority: kind === 'low-priority' ? 1 : 100, maxAdvertIntervalCs: target.intervalCs, addresses: [ip(target.addressOf(vrid))] },
     // The members' default checksum form (config "checksum": "rfc5798").
     { family, src, dst, variant: 'rfc5798' },
   );

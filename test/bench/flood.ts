@@ -33,7 +33,7 @@ import { NsProcess } from '../integration/helpers/topology.js';
 import { floodFrames, FLOOD_KINDS, type FloodFrame } from './flood-frames.js';
 import { rawDrops, type RawDrops } from './kernel-drops.js';
 import { memoryOf } from './proc-stats.js';
-import { ipv4Instance, ipv6Instance, ShippedPair, type ShippedDaemon, type StatusInstance } from './shipped-lab.js';
+import { ipv4Address, ipv4Instance, ipv6Address, ipv6Instance, ShippedPair, type ShippedDaemon, type StatusInstance } from './shipped-lab.js';
 import { readUnitLaunch } from './unit-options.js';
 
 const SENDER = fileURLToPath(new URL('./flood-sender.js', import.meta.url));
@@ -207,8 +207,8 @@ async function runOnce(run: number): Promise<void> {
     if ((await backup.settled('BACKUP', all, 30_000)) !== all) throw new Error(`m2 did not settle as backup of all ${all} instances`);
 
     const frames = floodFrames([
-      { family: 4, vrids: V4_VRIDS, intervalCs: INTERVAL_MS / 10, address: '203.0.113.1' },
-      { family: 6, vrids: V6_VRIDS, intervalCs: INTERVAL_MS / 10, address: '2001:db8::65' },
+      { family: 4, vrids: V4_VRIDS, intervalCs: INTERVAL_MS / 10, addressOf: ipv4Address },
+      { family: 6, vrids: V6_VRIDS, intervalCs: INTERVAL_MS / 10, addressOf: ipv6Address },
     ]);
     const framesFile = join(pair.cluster.directory, 'flood-frames.hex');
     writeFileSync(framesFile, frames.map((f) => Buffer.from(f.frame).toString('hex')).join('\n'));

@@ -3,13 +3,16 @@
  * unit starts them. Prints figures; asserts nothing.
  *
  *   node dist/test/bench/memory.js [--seconds S] [--sizes 1,255] [--variant NAME=OPTIONS]...
- *                                  [--breakdown]
+ *                                  [--breakdown] [--env NAME=VALUE]...
  *
  * Variants: "unit" (NODE_OPTIONS as systemd/ipfailoverd.service sets it), "unit-jit" (the same
  * without --jitless), and any --variant NAME='--flag ...' (the unit's options without
  * --jitless, plus those flags: what a proposed NODE_OPTIONS line would cost). Per case, the
  * pair runs N IPv4 instances at 100 ms; after it settles, RSS (VmRSS), its peak (VmHWM) and
  * CPU (utime + stime from /proc) are taken over S seconds, for master and backup.
+ *
+ * --env sets an environment variable for the daemons of every variant (MALLOC_ARENA_MAX=2, say:
+ * what a further Environment= line of the unit would do).
  *
  * --breakdown preloads memory-probe.js into the daemons (node --import), which prints
  * process.memoryUsage() and V8's heap spaces on stderr: where the resident memory goes.
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '1,255' },
     variant: { type: 'string', multiple: true, default: [] },
     breakdown: { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -38,6 +42,7 @@ interface Variant {
 }
 
 const unit = readUnitLaunch();
+const EXTRA_ENV: Record<string, string> = Object.fromEntries((values.env as string[]).map((spec) => [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)]));
 const variants: Variant[] = [
   { name: 'unit', nodeOptions: unit.nodeOptions },
   { name: 'unit-jit', nodeOptions: without(unit.nodeOptions, '--jitless') },
@@ -72,7 +77,7 @@ async function runCase(variant: Variant, size: number, seconds: number): Promise
   const pair = await ShippedPair.create('ipfo-mem');
   try {
     const nodeOptions = values.breakdown ? `${variant.nodeOptions} --import=${PROBE}`.trim() : variant.nodeOptions;
-    const launch = { nodeOptions, nice: unit.nice };
+    const launch = { nodeOptions, nice: unit.nice, env: EXTRA_ENV };
     const vrids = Array.from({ length: size }, (_, i) => i + 1);
     const master = pair.start(1, vrids.map((v) => ipv4Instance(v, 200, 100)), launch);
     const masters = await master.settled('MASTER', size, SETTLE_MS);
@@ -90,7 +95,7 @@ async function runCase(variant: Variant, size: number, seconds: number): Promise
 const mb = (value: number): string => value.toFixed(1).padStart(6);
 const pct = (value: number): string => value.toFixed(1).padStart(5);
 
-console.log(`memory: ${values.seconds} s per case after settling; unit NODE_OPTIONS="${unit.nodeOptions}" Nice=${unit.nice}; node ${process.version}`);
+console.log(`memory: ${values.seconds} s per case after settling; unit NODE_OPTIONS="${unit.nodeOptions}" Nice=${unit.nice}; node ${process.version}${(values.env as string[]).length > 0 ? `; env ${(values.env as string[]).join(' ')}` : ''}`);
 console.log('RSS / peak / anon in MB (VmRSS, VmHWM, RssAnon), CPU in % of one core; IPv4 instances at 100 ms');
 console.log(`${'variant'.padEnd(12)} ${'N'.padStart(4)} | master  RSS   peak   anon   CPU | backup  RSS   peak   anon   CPU | settled m/b | NODE_OPTIONS`);
 for (const size of (values.sizes as string).split(',').map(Number)) {

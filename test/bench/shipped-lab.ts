@@ -12,6 +12,8 @@ import { NsProcess } from '../integration/helpers/topology.js';
 export interface LaunchOptions {
   readonly nodeOptions: string;
   readonly nice: number;
+  /** Further environment, as more Environment= lines of the unit would set it. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface StatusInstance {
@@ -27,7 +29,7 @@ export interface StatusInstance {
 export class ShippedDaemon extends NsProcess {
   constructor(readonly ns: string, readonly socket: string, configFile: string, launch: LaunchOptions) {
     const command = [process.execPath, DAEMON, '--config', configFile];
-    super(ns, launch.nice === 0 ? command : ['nice', '-n', String(launch.nice), ...command], { NODE_OPTIONS: launch.nodeOptions });
+    super(ns, launch.nice === 0 ? command : ['nice', '-n', String(launch.nice), ...command], { ...launch.env, NODE_OPTIONS: launch.nodeOptions });
   }
 
   get pid(): number {
@@ -61,8 +63,16 @@ export class ShippedDaemon extends NsProcess {
  * IPv4 instance `vrid` (1-255): failover address 203.0.113.vrid for VRIDs up to 127,
  * 198.51.100.(vrid − 127) above, so that 255 instances each have their own.
  */
+export function ipv4Address(vrid: number): string {
+  return vrid <= 127 ? `203.0.113.${vrid}` : `198.51.100.${vrid - 127}`;
+}
+
+export function ipv6Address(vrid: number): string {
+  return `2001:db8::${vrid.toString(16)}`;
+}
+
 export function ipv4Instance(vrid: number, priority: number, intervalMs: number): InstanceJson {
-  const address = vrid <= 127 ? `203.0.113.${vrid}` : `198.51.100.${vrid - 127}`;
+  const address = ipv4Address(vrid);
   return {
     name: `v4-${vrid}`,
     interface: 'eth0',
@@ -82,7 +92,7 @@ export function ipv6Instance(vrid: number, priority: number, intervalMs: number)
     vrid,
     priority,
     advertIntervalMs: intervalMs,
-    virtualAddresses: [`2001:db8::${vrid.toString(16)}/128`],
+    virtualAddresses: [`${ipv6Address(vrid)}/128`],
     announce: { count: 1, intervalMs: 50, refreshIntervalMs: 0 },
   };
 }
