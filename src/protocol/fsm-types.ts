@@ -92,6 +92,12 @@ export interface InstanceState {
    * decides against it whether to preempt (§6.4.2), without waiting for its next advertisement.
    */
   readonly activePriority: number | null;
+  /**
+   * As Active, when it last answered another router's advertisement at once (§6.4.3): at most
+   * one answer per Advertisement_Interval, so that a flood of spoofed lower-priority or
+   * priority-0 advertisements cannot make it send (and announce) as fast as they arrive.
+   */
+  readonly answeredAt: number;
   /** When the state was entered and why. */
   readonly since: number;
   readonly reason: TransitionReason | null;

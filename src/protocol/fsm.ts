@@ -54,6 +54,7 @@ export function initialState(params: InstanceParams, now: number): InstanceState
     held: false,
     activeAddress: null,
     activePriority: null,
+    answeredAt: -Infinity,
     since: now,
     reason: null,
   };
@@ -350,8 +351,7 @@ function activeOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
     // "Send an ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval." Only an Active
     // router sends priority 0, so there were two: the neighbours may still point at the one
     // that just left (a split brain ending with a shutdown or a fault over there).
-    sendAdvertNow(d);
-    d.actions.push({ type: 'announce', cause: 'release-seen' });
+    answer(d, 'release-seen');
     return;
   }
   const local = { priority: d.state.priority, address: d.params.primaryAddress };
@@ -374,8 +374,20 @@ function activeOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
   }
   // RFC 9568 §6.4.3: discard it and send an ADVERTISEMENT at once, so that after a split brain
   // the network relearns who is Active; the fresh announcement refreshes stale ARP/ND caches.
+  answer(d, 'lower-priority-seen');
+}
+
+/**
+ * The immediate advertisement and announcement an Active router answers another one with, at
+ * most once per Advertisement_Interval: one answer tells the other router and the neighbours
+ * what they need, and the Adver_Timer goes on from it. Without the bound, a spoofer sending
+ * lower-priority or priority-0 advertisements made the master send as fast as it received.
+ */
+function answer(d: Draft, cause: 'release-seen' | 'lower-priority-seen'): void {
+  if (d.now - d.state.answeredAt < intervalMs(d.params.advertIntervalCs)) return;
+  d.state.answeredAt = d.now;
   sendAdvertNow(d);
-  d.actions.push({ type: 'announce', cause: 'lower-priority-seen' });
+  d.actions.push({ type: 'announce', cause });
 }
 
 function onActive(d: Draft, event: FsmEvent): void {

@@ -2,6 +2,7 @@
 
 import t from 'tap';
 import { activeDownIntervalMs } from '../../src/protocol/timers.js';
+import { step } from '../../src/protocol/fsm.js';
 import { active, advert, HIGHER_PEER, LOCAL, LOWER_PEER, params, run } from '../helpers/fsm.js';
 
 t.test('Adver_Timer fires: send an advertisement and reset the timer', async (t) => {
@@ -117,4 +118,23 @@ t.test('the owner keeps its addresses when it stops or faults: they are its own 
     t.same(actions.filter((a) => a.type === 'send-advert'), [{ type: 'send-advert', priority: 0 }], `${event.type}: released`);
     t.equal(actions.some((a) => a.type === 'del-vips'), false, `${event.type}: addresses kept`);
   }
+});
+
+t.test('answers at most once per Advertisement_Interval: a flood of spoofed adverts gets one answer, not one each', async (t) => {
+  const p = params();
+  let state = active(p);
+  const sent: number[] = [];
+  const announced: number[] = [];
+  // 10 lower-priority and priority-0 advertisements every 50 ms for 2 s (interval 1 s).
+  for (let now = 9000; now < 11000; now += 50) {
+    for (const priority of [50, 0]) {
+      const result = step(p, state, advert(priority, HIGHER_PEER, now));
+      state = result.state;
+      if (result.actions.some((a) => a.type === 'send-advert')) sent.push(now);
+      if (result.actions.some((a) => a.type === 'announce')) announced.push(now);
+    }
+  }
+  t.same(sent, [9000, 10000], 'one advertisement per interval: at the first, and once the interval has passed');
+  t.same(announced, [9000, 10000]);
+  t.equal(state.name, 'active');
 });
