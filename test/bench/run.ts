@@ -1,0 +1,59 @@
+/**
+ * `npm run bench [-- --quick] [-- --unit FILE] [-- --only takeover,loaded,scale,startup]`:
+ * ipfailoverd side by side with keepalived (when /usr/sbin/keepalived is installed) on one
+ * namespace lab, ipfailoverd started as systemd/ipfailoverd.service starts it. Prints figures;
+ * asserts nothing (tests assert protocol bounds). Needs root (network namespaces), tcpdump and
+ * stress-ng (bash packaging/setup.sh --test).
+ */
+
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { KEEPALIVED, Lab } from './lab.js';
+import { parsePlan } from './plan.js';
+import { loadedSection, scaleSection, startupSection, takeoverSection, type TakeoverFigures } from './sections.js';
+import { describeLaunch, unitLaunch } from './unit-launch.js';
+
+function keepalivedVersion(): string {
+  try {
+    const out = execFileSync(KEEPALIVED, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return out.split('\n')[0] ?? 'keepalived';
+  } catch (error) {
+    // keepalived prints its version on stderr.
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    return stderr.split('\n')[0] || 'not installed: ipfailoverd alone';
+  }
+}
+
+async function main(): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    console.error('bench: needs root (network namespaces)');
+    return 1;
+  }
+  const plan = parsePlan(process.argv.slice(2));
+  const launch = unitLaunch(plan.unitFile);
+  const started = performance.now();
+  console.log(`# ipfailoverd benchmark${plan.quick ? ' (--quick)' : ''}: node ${process.version}; ${keepalivedVersion()}`);
+  console.log(`ipfailoverd as the unit runs it: ${describeLaunch(launch, plan.unitFile)}`);
+  console.log(`keepalived as its package runs it (no scheduling settings); figures from a shared machine are indicative`);
+  console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const lab = await Lab.create(launch);
+  const interrupted = (): void => {
+    void lab.destroy().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    let idle: TakeoverFigures | undefined;
+    if (plan.sections.has('takeover')) idle = await takeoverSection(lab, plan);
+    if (plan.sections.has('loaded')) await loadedSection(lab, plan, idle);
+    if (plan.sections.has('scale')) await scaleSection(lab, plan);
+    if (plan.sections.has('startup')) await startupSection(lab, plan);
+  } finally {
+    await lab.destroy();
+  }
+  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return 0;
+}
+
+process.exitCode = await main();
