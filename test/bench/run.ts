@@ -6,7 +6,7 @@
  * stress-ng (bash packaging/setup.sh --test).
  */
 
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { KEEPALIVED, Lab } from './lab.js';
@@ -15,14 +15,10 @@ import { loadedSection, scaleSection, startupSection, takeoverSection, type Take
 import { describeLaunch, unitLaunch } from './unit-launch.js';
 
 function keepalivedVersion(): string {
-  try {
-    const out = execFileSync(KEEPALIVED, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return out.split('\n')[0] ?? 'keepalived';
-  } catch (error) {
-    // keepalived prints its version on stderr.
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    return stderr.split('\n')[0] || 'not installed: ipfailoverd alone';
-  }
+  // keepalived prints its version on stderr.
+  const result = spawnSync(KEEPALIVED, ['--version'], { encoding: 'utf8' });
+  if (result.error !== undefined) return 'keepalived not installed: ipfailoverd alone';
+  return `${result.stderr}${result.stdout}`.split('\n')[0] ?? 'keepalived';
 }
 
 async function main(): Promise<number> {

@@ -9,11 +9,12 @@
  * figure includes everything else the daemon does; flat as N grows is the target.
  */
 
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AddressMonitor } from './address-monitor.js';
 import { CpuWindow, rssKb, type CpuFigure } from './cpu-sampler.js';
 import type { Lab } from './lab.js';
-import { until, type Implementation, type InstanceSpec, type RunningPeer } from './peer.js';
+import { type Implementation, type InstanceSpec, type RunningPeer } from './peer.js';
 
 export interface ScalePoint {
   readonly instances: number;
@@ -32,8 +33,12 @@ export interface ScaleResult {
   readonly backup: SideFigures;
   /** Instances whose VIP was ever on both members. */
   readonly twoMasters: number;
+  /** When each of them first was, ms from the start of the CPU window (< 0: while the backup started). */
+  readonly twoMastersAt: readonly number[];
   /** VIPs the master held at the end of the window (of `instances`). */
   readonly masterHolds: number;
+  /** Batches of address changes the monitor lost (then two masters may be undercounted). */
+  readonly monitorOverruns: number;
 }
 
 /** 198.51.100.1–254, then 203.0.113.101: one documentation address per VRID. */
@@ -62,21 +67,29 @@ export async function scale(lab: Lab, impl: Implementation, point: ScalePoint, w
     peers.push(master);
     await master.ready(60_000);
     // Active_Down_Interval (< 4 intervals) and the address changes, with room for a slow start.
-    await until(`m1 to hold all ${instances} VIPs`, () => monitor.holding(1) === instances, 4 * intervalMs + 30_000);
+    const deadline = Date.now() + 4 * intervalMs + 30_000;
+    for (await monitor.resync(); monitor.holding(1) < instances; await monitor.resync()) {
+      if (Date.now() > deadline) throw new Error(`m1 holds ${monitor.holding(1)} of the ${instances} VIPs after ${4 * intervalMs + 30_000} ms`);
+      await sleep(250);
+    }
     const backup = impl.start(m2, specs(instances, 100, intervalMs));
     peers.push(backup);
     await backup.ready(60_000);
     // Past the backup's own Active_Down_Interval: had it missed the master, it would be master now.
     await sleep(4 * intervalMs + 500);
+    const windowStart = performance.now();
     const windows = [new CpuWindow(master.pids()), new CpuWindow(backup.pids())];
     await sleep(windowMs);
     const [cpuMaster, cpuBackup] = windows.map((w) => w.stop()) as [CpuFigure, CpuFigure];
+    await monitor.resync();
     const adverts = (instances * cpuMaster.wallMs) / intervalMs;
     return {
       master: side(master, cpuMaster, adverts),
       backup: side(backup, cpuBackup, adverts),
       twoMasters: monitor.doubled.size,
+      twoMastersAt: [...monitor.doubled.values()].map((at) => at - windowStart),
       masterHolds: monitor.holding(1),
+      monitorOverruns: monitor.overruns,
     };
   } finally {
     stop();

@@ -99,7 +99,17 @@ export async function loadedSection(lab: Lab, plan: Plan, idle: TakeoverFigures 
   }
   console.log(table(['daemon', 'idle', 'loaded', 'loaded−idle med', 'loaded−idle max'], rows));
   console.log(`ratio of loaded medians ${OURS}/${THEIRS}: ${ratio(medians.get(OURS), medians.get(THEIRS))}`);
-  for (const [name, runs] of loaded) console.log(notes(`${name} loaded`, runs).join('\n') || '');
+  for (const [name, runs] of loaded) for (const line of notes(`${name} loaded`, runs)) console.log(line);
+}
+
+/** "N while the backup started (from −a to −b ms), M in the window (first at +c ms)". */
+function twoMastersWhen(at: readonly number[]): string {
+  const before = at.filter((t) => t < 0);
+  const during = at.filter((t) => t >= 0);
+  const parts: string[] = [];
+  if (before.length > 0) parts.push(`${before.length} while the backup started (${Math.min(...before).toFixed(0)} to ${Math.max(...before).toFixed(0)} ms before the window)`);
+  if (during.length > 0) parts.push(`${during.length} in the window (first at +${Math.min(...during).toFixed(0)} ms)`);
+  return `two masters: ${parts.join(', ')}`;
 }
 
 export async function scaleSection(lab: Lab, plan: Plan): Promise<void> {
@@ -109,6 +119,7 @@ export async function scaleSection(lab: Lab, plan: Plan): Promise<void> {
   console.log('µs/adv: CPU µs per advertisement sent (master) / received (backup); 2×master: instances whose VIP was ever on both members');
   const cpuRows: string[][] = [];
   const advRows: string[][] = [];
+  const remarks: string[] = [];
   for (const intervalMs of intervals) {
     for (const instances of sizes) {
       const results = await each(lab, `scale ${instances} × ${intervalMs} ms`, (impl) => scale(lab, impl, { instances, intervalMs }, windowMs));
@@ -118,6 +129,10 @@ export async function scaleSection(lab: Lab, plan: Plan): Promise<void> {
         r === undefined ? '-' : `${fixed(pick(r.master), digits)} / ${fixed(pick(r.backup), digits)}`;
       const two = (r: ScaleResult | undefined) => (r === undefined ? '-' : `${r.twoMasters}${r.masterHolds === instances ? '' : ` (m1 holds ${r.masterHolds})`}`);
       const label = [`${intervalMs} ms`, String(instances)];
+      for (const [name, r] of results) {
+        if (r.twoMasters > 0) remarks.push(`  ${name} ${instances} × ${intervalMs} ms: ${twoMastersWhen(r.twoMastersAt)}`);
+        if (r.monitorOverruns > 0) remarks.push(`  ${name} ${instances} × ${intervalMs} ms: the address monitor lost ${r.monitorOverruns} batch(es) of changes: two masters may be undercounted`);
+      }
       cpuRows.push([
         ...label,
         pair(o, (s) => s.cpu.percent, 1),
@@ -132,6 +147,7 @@ export async function scaleSection(lab: Lab, plan: Plan): Promise<void> {
     }
   }
   console.log(table(['interval', 'N', `${OURS} CPU`, `${THEIRS} CPU`, 'ratio', `${OURS} RSS`, `${THEIRS} RSS`, `${OURS} 2×master`, `${THEIRS} 2×master`], cpuRows, 1));
+  for (const line of remarks) console.log(line);
   console.log('');
   console.log(table(['interval', 'N', `${OURS} µs/adv`, `${THEIRS} µs/adv`, 'ratio'], advRows, 1));
 }
