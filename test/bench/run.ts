@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { KEEPALIVED, Lab } from './lab.js';
-import { parsePlan } from './plan.js';
+import { parsePlan, type Section } from './plan.js';
 import { loadedSection, scaleSection, startupSection, takeoverSection, type TakeoverFigures } from './sections.js';
 import { describeLaunch, unitLaunch } from './unit-launch.js';
 
@@ -40,11 +40,17 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    let idle: TakeoverFigures | undefined;
-    if (plan.sections.has('takeover')) idle = await takeoverSection(lab, plan);
-    if (plan.sections.has('loaded')) await loadedSection(lab, plan, idle);
-    if (plan.sections.has('scale')) await scaleSection(lab, plan);
-    if (plan.sections.has('startup')) await startupSection(lab, plan);
+    const timed = async <T>(section: Section, body: () => Promise<T>): Promise<T | undefined> => {
+      if (!plan.sections.has(section)) return undefined;
+      const t0 = performance.now();
+      const result = await body();
+      console.log(`(${section}: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      return result;
+    };
+    const idle: TakeoverFigures | undefined = await timed('takeover', () => takeoverSection(lab, plan));
+    await timed('loaded', () => loadedSection(lab, plan, idle));
+    await timed('scale', () => scaleSection(lab, plan));
+    await timed('startup', () => startupSection(lab, plan));
   } finally {
     await lab.destroy();
   }
