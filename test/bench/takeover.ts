@@ -104,9 +104,18 @@ export async function takeovers(lab: Lab, impl: Implementation, scenario: Takeov
   };
   const follow = async (peer: RunningPeer): Promise<void> => {
     await peer.ready(15_000);
-    await peer.waitState('web', 'BACKUP', 10_000);
-    // One advertisement received at least: it follows the master from now on.
-    await sleep(intervalMs * 1.5 + 100);
+    // Past its first Active_Down_Interval: it follows the master from now on (or has taken over).
+    await sleep(intervalMs * 4 + 100);
+  };
+  const advertising = (): number => {
+    capture.update();
+    for (let i = capture.packets.length - 1; i >= 0; i--) {
+      const p = capture.packets[i] as Packet;
+      if (p.kind !== 'vrrp' || p.vrid !== vrid || (p.prio ?? 0) === 0 || p.srcIp === undefined) continue;
+      const found = [1, 2, 3].find((index) => source(lab.member(index), scenario.family) === canonical(p.srcIp as string));
+      if (found !== undefined) return found;
+    }
+    throw new Error('no member advertises');
   };
   const { capture, stop } = await lab.capture();
   const results = new Map<StopKind, TakeoverRun[]>();
@@ -116,14 +125,27 @@ export async function takeovers(lab: Lab, impl: Implementation, scenario: Takeov
     await first.waitState('web', 'MASTER', takeoverLimitMs('SIGKILL', intervalMs) + 10_000);
     await Promise.all([follow(start(2, PRIORITY)), follow(start(3, BYSTANDER_PRIORITY))]);
     let master = 1;
+    /** The last trial's run, for a note should the member restarted after it take over. */
+    let previous: [TakeoverRun[], number] | undefined;
     for (const kind of scenario.kinds) {
       const runs: TakeoverRun[] = [];
       results.set(kind, runs);
       for (let trial = 0; trial < scenario.trials; trial++) {
+        // Who is master now, from the wire: a restarted member that heard no advertisement in its
+        // first Active_Down_Interval has taken over (equal priorities, higher address wins).
+        const current = advertising();
+        if (current !== master && previous !== undefined) {
+          const [list, i] = previous;
+          const run = list[i] as TakeoverRun;
+          list[i] = { ...run, note: [run.note, `m${current}, restarted after it, took the role at its start`].filter(Boolean).join('; ') };
+        }
+        if (current === 3) throw new Error('m3 (the bystander) is master');
+        master = current;
         const taker = master === 1 ? 2 : 1;
         const old = peers.get(master) as RunningPeer;
         const mark = capture.update().length;
         await (kind === 'SIGKILL' ? old.crash() : old.release());
+        previous = [runs, runs.length];
         runs.push(await measure(capture, mark, scenario, kind, vrid, lab.member(master), lab.member(taker), lab.member(3)));
         await lab.clearVips(lab.member(master));
         // The stopped one comes back as a Backup; the roles swap for the next trial.
