@@ -3,7 +3,7 @@
  * tests' Cluster), an nftables bridge table in the hub for isolation and loss, the client's
  * traffic to the failover IPs, and optionally a rogue fourth member holding the IPs statically
  * (no daemon) to show that the soak can fail. It starts and stops daemons as the unit would
- * (NODE_OPTIONS=--jitless) and records their exits and state transitions.
+ * (the Environment= of systemd/ipfailoverd.service) and records their exits and state transitions.
  *
  * Two failover groups, one per family, on every member:
  *   chaos4  VRID 10, 203.0.113.10/32, unicast to the other members' IPv4 addresses
@@ -20,6 +20,7 @@ import { inNs, NsProcess, type Member } from '../integration/helpers/topology.js
 import { onLines } from './line-stream.js';
 import { FAMILIES, type DaemonExit, type ExitCause, type Family, type RoleChange } from './model.js';
 import type { LogLevel } from './args.js';
+import { unitLaunch } from '../bench/unit-launch.js';
 
 const run = promisify(execFile);
 
@@ -33,8 +34,8 @@ export const PHANTOM_PEER = '192.0.2.99';
 export const DAEMON_MEMBERS = [1, 2, 3] as const;
 export const ROGUE_MEMBER = 4;
 const START_PRIORITY: Readonly<Record<number, number>> = { 1: 150, 2: 100, 3: 50 };
-/** As systemd/ipfailoverd.service runs it. */
-const UNIT_ENV = { NODE_OPTIONS: '--jitless' };
+/** As systemd/ipfailoverd.service runs it (its Environment=, read from the unit). */
+const UNIT_ENV = unitLaunch().env;
 const READY_TIMEOUT_MS = 15_000;
 const CLIENT_TRAFFIC = fileURLToPath(new URL('./client-traffic.js', import.meta.url));
 

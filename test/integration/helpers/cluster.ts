@@ -20,8 +20,10 @@ export class Daemon extends NsProcess {
     readonly configFile: string,
     readonly statusSocket: string,
     env: Record<string, string> = {},
+    /** Commands in front of node's, each exec-ing the next (nice, chrt: the unit's scheduling). */
+    prefix: readonly string[] = [],
   ) {
-    super(member.ns, [process.execPath, DAEMON, '--config', configFile], env);
+    super(member.ns, [...prefix, process.execPath, DAEMON, '--config', configFile], env);
   }
 
   /** Transition lines of one instance, in order. */
@@ -77,9 +79,15 @@ export class Cluster {
   }
 
   /** Writes the config and starts the daemon of member `index` (replacing a stopped one). */
-  start(index: number, instances: readonly InstanceJson[], extra: Record<string, unknown> = {}, env: Record<string, string> = {}): Daemon {
+  start(
+    index: number,
+    instances: readonly InstanceJson[],
+    extra: Record<string, unknown> = {},
+    env: Record<string, string> = {},
+    prefix: readonly string[] = [],
+  ): Daemon {
     const { file, socket } = this.writeConfig(index, instances, extra);
-    const daemon = new Daemon(this.member(index), file, socket, env);
+    const daemon = new Daemon(this.member(index), file, socket, env, prefix);
     this.daemons.set(index, daemon);
     return daemon;
   }

@@ -45,25 +45,29 @@ export type KeepalivedState = 'MASTER' | 'BACKUP' | 'FAULT';
 /** "(web) Entering MASTER STATE" and "(web) Entering BACKUP STATE (init)". */
 const ENTERING = /\(([^)]+)\) Entering (MASTER|BACKUP|FAULT) STATE/;
 
-export function keepalivedConfig(instance: KeepalivedInstance): string {
+/** One configuration for one or more instances (the benchmarks run up to 255 in one process). */
+export function keepalivedConfig(instances: KeepalivedInstance | readonly KeepalivedInstance[]): string {
+  const list: readonly KeepalivedInstance[] = Array.isArray(instances) ? instances : [instances as KeepalivedInstance];
   return [
     'global_defs {',
-    `  router_id ipfo_ka_${instance.name}`,
+    `  router_id ipfo_ka_${list[0]?.name ?? 'none'}`,
     '  vrrp_version 3',
     // Announce at once on becoming master, and only once more: the tests do not wait for them.
     '  vrrp_garp_master_delay 0',
     '  vrrp_garp_master_repeat 1',
     '}',
-    `vrrp_instance ${instance.name} {`,
-    `  state ${instance.state ?? 'BACKUP'}`,
-    `  interface ${instance.interface ?? 'eth0'}`,
-    `  virtual_router_id ${instance.vrid}`,
-    `  priority ${instance.priority}`,
-    `  advert_int ${instance.advertInt}`,
-    '  virtual_ipaddress {',
-    ...instance.virtualAddresses.map((address) => `    ${address}`),
-    '  }',
-    '}',
+    ...list.flatMap((instance) => [
+      `vrrp_instance ${instance.name} {`,
+      `  state ${instance.state ?? 'BACKUP'}`,
+      `  interface ${instance.interface ?? 'eth0'}`,
+      `  virtual_router_id ${instance.vrid}`,
+      `  priority ${instance.priority}`,
+      `  advert_int ${instance.advertInt}`,
+      '  virtual_ipaddress {',
+      ...instance.virtualAddresses.map((address) => `    ${address}`),
+      '  }',
+      '}',
+    ]),
     '',
   ].join('\n');
 }
@@ -74,17 +78,21 @@ export class KeepalivedProcess {
   readonly exited: Promise<number | null>;
   private readonly waiters: Array<() => void> = [];
   private readonly vrrpPidFile: string;
+  /** The first instance: the one states() and waitState() speak of. */
+  readonly instance: KeepalivedInstance;
 
   /** `dir` must be private to this process (config and pid files go there). */
   constructor(
     readonly member: Member,
     dir: string,
-    readonly instance: KeepalivedInstance,
+    instances: KeepalivedInstance | readonly [KeepalivedInstance, ...KeepalivedInstance[]],
   ) {
+    const instance: KeepalivedInstance = Array.isArray(instances) ? instances[0] : (instances as KeepalivedInstance);
+    this.instance = instance;
     const conf = join(dir, `keepalived-${instance.name}-m${member.index}.conf`);
     const pid = join(dir, `keepalived-${instance.name}-m${member.index}.pid`);
     this.vrrpPidFile = join(dir, `keepalived-${instance.name}-m${member.index}.vrrp.pid`);
-    writeFileSync(conf, keepalivedConfig(instance));
+    writeFileSync(conf, keepalivedConfig(instances));
     this.child = spawn(
       'ip',
       ['netns', 'exec', member.ns, 'keepalived', '-n', '-l', '-D', '-P', '-R', '-G', '-f', conf, '-p', pid, '-r', this.vrrpPidFile],
@@ -120,6 +128,16 @@ export class KeepalivedProcess {
       const found = ENTERING.exec(line.text);
       return found !== null && found[1] === this.instance.name ? [found[2] as KeepalivedState] : [];
     });
+  }
+
+  /** Every instance's state from its last "Entering ... STATE" line (none yet: absent). */
+  allStates(): Map<string, KeepalivedState> {
+    const states = new Map<string, KeepalivedState>();
+    for (const line of this.lines) {
+      const found = ENTERING.exec(line.text);
+      if (found !== null) states.set(found[1] as string, found[2] as KeepalivedState);
+    }
+    return states;
   }
 
   /** The state from the last "Entering ... STATE" line (undefined before any). */
