@@ -6,10 +6,9 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { parseUnitLaunch, UNIT_FILE } from './unit-launch.js';
 
-/** From dist/test/bench/: the repository root is three levels up. */
-export const UNIT_FILE = fileURLToPath(new URL('../../../systemd/ipfailoverd.service', import.meta.url));
+export { UNIT_FILE };
 
 export interface UnitLaunch {
   /** NODE_OPTIONS as the unit sets it ('' when it sets none). */
@@ -18,18 +17,11 @@ export interface UnitLaunch {
   readonly nice: number;
 }
 
-/** The last assignment wins, as in systemd; comments and other sections are ignored. */
+/** The unit as unit-launch.ts reads it, in the two values the memory and flood benchmarks vary. */
 export function readUnitLaunch(text = readFileSync(UNIT_FILE, 'utf8')): UnitLaunch {
-  let nodeOptions = '';
-  let nice = 0;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    const env = /^Environment=(?:"?)NODE_OPTIONS=(.*?)"?$/.exec(line);
-    if (env !== null) nodeOptions = (env[1] as string).trim();
-    const niceMatch = /^Nice=(-?\d+)$/.exec(line);
-    if (niceMatch !== null) nice = Number(niceMatch[1]);
-  }
-  return { nodeOptions, nice };
+  const launch = parseUnitLaunch(text);
+  const nice = launch.prefix.indexOf('nice');
+  return { nodeOptions: (launch.env['NODE_OPTIONS'] ?? '').trim(), nice: nice < 0 ? 0 : Number(launch.prefix[nice + 2]) };
 }
 
 /** The nodeOptions with one flag left out (to measure the unit without --jitless, say). */
