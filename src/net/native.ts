@@ -147,7 +147,7 @@ export function unpackBatch(family: IpFamily, batch: ArrayBuffer, count: number,
       ifindex: words[w + 3] as number,
       src: new Uint8Array(batch, base + 16, width),
       dst: new Uint8Array(batch, base + 32, width),
-      ...(Number.isNaN(age) ? {} : { ageMs: age }),
+      ageMs: Number.isNaN(age) ? undefined : age, // one object shape for every packet
     });
   }
 }
