@@ -40,6 +40,7 @@
 #include <sys/un.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/sock_diag.h>
 
 #define VRRP_PROTOCOL 112
 #define VRRP_HOP_LIMIT 255
@@ -161,7 +162,9 @@ typedef struct {
   napi_ref self;    /* strong while open */
   napi_ref on_batch, on_error;
   napi_async_context async;
-  uint32_t kernel_drops; /* SO_RXQ_OVFL: the socket's drop count as of the last datagram read */
+  /* SO_RXQ_OVFL: the socket's drop count when the last datagram read was queued. It lags (drops
+   * after that datagram show only with a later one), so kernelDrops() reads the count itself. */
+  uint32_t kernel_drops;
   /* One wake-up's datagrams, then copied to JavaScript in one buffer (RX_BATCH_BYTES). */
   unsigned char *batch;
   struct timespec stamps[RX_BATCH];
@@ -302,7 +305,7 @@ static int receive_one(vrrp_t *s, size_t used, int index, size_t *taken, int *er
 
 /*
  * Reads what is queued, up to RX_BATCH datagrams (or until the batch has no room for a largest
- * one), and hands them to onBatch(buffer, count, kernelDrops) in ONE call: a call per datagram
+ * one), and hands them to onBatch(buffer, count) in ONE call: a call per datagram
  * would run the microtask queue after each. The poll is level-triggered, so what is left is read
  * on the next loop turn: a flood cannot starve the daemon's timers.
  *
@@ -316,7 +319,7 @@ static void receive_batch(vrrp_t *s, napi_value self) {
   int count = 0, err = 0;
   struct timespec now;
   napi_handle_scope scope;
-  napi_value argv[3];
+  napi_value argv[2];
   void *out;
 
   while (count < RX_BATCH && s->fd >= 0 && RX_DATA_BYTES - used >= RX_MAX_DATAGRAM &&
@@ -342,8 +345,7 @@ static void receive_batch(vrrp_t *s, napi_value self) {
     if (napi_create_arraybuffer(s->env, records + used, &out, &argv[0]) == napi_ok) {
       memcpy(out, s->batch, records);
       memcpy((unsigned char *)out + records, s->batch + RX_RECORDS_BYTES, used);
-      if (napi_create_int32(s->env, count, &argv[1]) == napi_ok && napi_create_uint32(s->env, s->kernel_drops, &argv[2]) == napi_ok)
-        call_js(s, self, s->on_batch, 3, argv);
+      if (napi_create_int32(s->env, count, &argv[1]) == napi_ok) call_js(s, self, s->on_batch, 2, argv);
     }
     napi_close_handle_scope(s->env, scope);
   }
@@ -429,7 +431,7 @@ static const char *configure_vrrp(int family, int fd, const char *ifname, size_t
 }
 
 /* new VrrpSocket(family 4|6, ifname, ifindex, joinGroup, receiveBufferBytes,
- *                onBatch(buffer, count, kernelDrops), onError(error, fatal)) */
+ *                onBatch(buffer, count), onError(error, fatal)) */
 static napi_value vrrp_new(napi_env env, napi_callback_info info) {
   size_t argc = 7, name_length = 0;
   napi_value argv[7], self;
@@ -547,6 +549,24 @@ static napi_value vrrp_set_ref(napi_env env, napi_callback_info info, int keep) 
 }
 static napi_value vrrp_ref(napi_env env, napi_callback_info info) { return vrrp_set_ref(env, info, 1); }
 static napi_value vrrp_unref(napi_env env, napi_callback_info info) { return vrrp_set_ref(env, info, 0); }
+
+/* kernelDrops(): datagrams the kernel dropped on this socket, its receive queue full (sk_drops,
+ * as SO_MEMINFO reads it now; what SO_RXQ_OVFL last said if that fails). */
+static napi_value vrrp_kernel_drops(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  uint32_t meminfo[SK_MEMINFO_VARS], drops;
+  socklen_t length = sizeof meminfo;
+  napi_value result;
+  vrrp_t *s = unwrap_this(env, info, &argc, NULL);
+  if (s == NULL) return NULL;
+  drops = s->kernel_drops;
+  if (s->fd >= 0 && getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &length) == 0 &&
+      length > SK_MEMINFO_DROPS * sizeof(uint32_t) && meminfo[SK_MEMINFO_DROPS] > drops)
+    drops = meminfo[SK_MEMINFO_DROPS];
+  s->kernel_drops = drops; /* a closed socket keeps saying what it last knew */
+  NAPI(env, napi_create_uint32(env, drops, &result));
+  return result;
+}
 
 /* receiveBufferBytes(): SO_RCVBUF as the kernel set it (twice what was asked, socket(7)). */
 static napi_value vrrp_receive_buffer(napi_env env, napi_callback_info info) {
@@ -699,10 +719,11 @@ static napi_value set_cloexec(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor vrrp_methods[] = {METHOD("send", vrrp_send), METHOD("close", vrrp_close),
                                                    METHOD("ref", vrrp_ref), METHOD("unref", vrrp_unref),
-                                                   METHOD("receiveBufferBytes", vrrp_receive_buffer)};
+                                                   METHOD("receiveBufferBytes", vrrp_receive_buffer),
+                                                   METHOD("kernelDrops", vrrp_kernel_drops)};
   const napi_property_descriptor packet_methods[] = {METHOD("send", packet_send), METHOD("close", packet_close)};
   napi_value vrrp_class, packet_class;
-  NAPI(env, napi_define_class(env, "VrrpSocket", NAPI_AUTO_LENGTH, vrrp_new, NULL, 5, vrrp_methods, &vrrp_class));
+  NAPI(env, napi_define_class(env, "VrrpSocket", NAPI_AUTO_LENGTH, vrrp_new, NULL, 6, vrrp_methods, &vrrp_class));
   NAPI(env, napi_define_class(env, "PacketSocket", NAPI_AUTO_LENGTH, packet_new, NULL, 2, packet_methods, &packet_class));
   NAPI(env, napi_set_named_property(env, exports, "VrrpSocket", vrrp_class));
   NAPI(env, napi_set_named_property(env, exports, "PacketSocket", packet_class));

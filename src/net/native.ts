@@ -19,6 +19,7 @@ interface NativeVrrpSocket {
   ref(): void;
   unref(): void;
   receiveBufferBytes(): number;
+  kernelDrops(): number;
 }
 
 interface NativePacketSocket {
@@ -33,7 +34,7 @@ interface NativeBinding {
     ifindex: number,
     joinGroup: boolean,
     receiveBufferBytes: number,
-    onBatch: (batch: ArrayBuffer, count: number, kernelDrops: number) => void,
+    onBatch: (batch: ArrayBuffer, count: number) => void,
     onError: (error: Error, fatal: boolean) => void,
   ) => NativeVrrpSocket;
   PacketSocket: new (ifindex: number) => NativePacketSocket;
@@ -162,20 +163,16 @@ export function unpackBatch(family: IpFamily, batch: ArrayBuffer, count: number,
 export class VrrpSocket {
   readonly #native: NativeVrrpSocket;
   readonly #ifname: string;
-  /** The count the addon passed with the last batch (the kernel's, per datagram). */
-  readonly #drops: { count: number };
 
-  private constructor(native: NativeVrrpSocket, ifname: string, drops: { count: number }) {
+  private constructor(native: NativeVrrpSocket, ifname: string) {
     this.#native = native;
     this.#ifname = ifname;
-    this.#drops = drops;
   }
 
   /** Throws NetError: EPERM without CAP_NET_RAW, ENODEV for a missing interface. */
   static open(options: VrrpSocketOptions): VrrpSocket {
     const { VrrpSocket: Native } = loadBinding();
     const { family, ifname, onPacket } = options;
-    const drops = { count: 0 };
     const native = attempt(
       () => `open IPv${family} VRRP socket on ${ifname}`,
       () =>
@@ -185,14 +182,11 @@ export class VrrpSocket {
           options.ifindex,
           options.joinGroup,
           options.receiveBufferBytes,
-          (batch, count, kernelDrops) => {
-            drops.count = kernelDrops;
-            unpackBatch(family, batch, count, onPacket);
-          },
+          (batch, count) => unpackBatch(family, batch, count, onPacket),
           (error, fatal) => options.onError(toNetError(error, `receive IPv${family} VRRP on ${ifname}`) as NetError, fatal === true),
         ),
     );
-    return new VrrpSocket(native, ifname, drops);
+    return new VrrpSocket(native, ifname);
   }
 
   /** Sends `message` as the whole payload from `src` (must be ours) to `dst`, hop limit 255. IPv6 only. */
@@ -203,9 +197,13 @@ export class VrrpSocket {
     );
   }
 
-  /** Datagrams the kernel dropped because this socket's receive queue was full (SO_RXQ_OVFL). */
+  /**
+   * Datagrams the kernel dropped because this socket's receive queue was full, read now (the
+   * SO_RXQ_OVFL figure that comes with each datagram lags: it is the count when that one was
+   * queued). After close(), the last figure read.
+   */
   get kernelDrops(): number {
-    return this.#drops.count;
+    return this.#native.kernelDrops();
   }
 
   /** SO_RCVBUF as the kernel set it. */
