@@ -281,7 +281,7 @@ static int receive_one(vrrp_t *s, size_t used, int index, size_t *taken, int *er
      * has checked the header (ip_rcv); one it did not like never gets here, but a datagram we
      * cannot read a header from is still handed on whole, TTL unknown, for the checks to drop. */
     size_t header = n >= 20 ? (size_t)(data[0] & 0x0f) * 4 : 0;
-    if ((data[0] >> 4) == 4 && header >= 20 && header <= (size_t)n) {
+    if (header >= 20 && header <= (size_t)n && (data[0] >> 4) == 4) {
       size_t total = ((size_t)data[2] << 8) | data[3];
       size_t end = total >= header && total < (size_t)n ? total : (size_t)n;
       a.ttl = data[8];
