@@ -3,7 +3,7 @@
  *   node dist/test/bench/receive-batch.js [--rate N] [--seconds S] [--burst N] [--stall MS]
  * Two members on a bridge (test/integration/helpers/topology.ts). Member 2 runs the daemon's own
  * transport (receive-batch-peer.ts), started as the unit starts the daemon: its NODE_OPTIONS and
- * Nice= are read from systemd/ipfailoverd.service. Member 1 sends VRRP advertisements to the
+ * Nice= from systemd/ipfailoverd.service (unit-options.ts). Member 1 sends VRRP advertisements to the
  * group from python3, per family:
  *   steady  RATE datagrams a second for S seconds: receiver CPU time / datagrams received;
  *   stall   the receiver's event loop blocked for MS ms while BURST datagrams arrive at once
@@ -13,7 +13,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,22 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { encode } from '../../src/protocol/advertisement.js';
 import { ip } from '../helpers/addresses.js';
 import { createTopology, inNs, type Member } from '../integration/helpers/topology.js';
+import { readUnitLaunch } from './unit-options.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PEER = fileURLToPath(new URL('./receive-batch-peer.js', import.meta.url));
-
-/** What the unit gives the daemon: NODE_OPTIONS (split on spaces) and Nice= (0 if unset). */
-export function unitLaunch(unitText: string): { nodeOptions: string[]; nice: number } {
-  let nodeOptions: string[] = [];
-  let nice = 0;
-  for (const line of unitText.split('\n')) {
-    const env = /^Environment=NODE_OPTIONS=(.*)$/.exec(line.trim());
-    if (env !== null) nodeOptions = (env[1] ?? '').replace(/^"|"$/g, '').split(/\s+/).filter(Boolean);
-    const n = /^Nice=(-?\d+)$/.exec(line.trim());
-    if (n !== null) nice = Number(n[1]);
-  }
-  return { nodeOptions, nice };
-}
 
 const SENDER = `
 import socket, sys, time
@@ -124,15 +111,16 @@ async function main(): Promise<void> {
   const seconds = option('seconds', 2);
   const burst = option('burst', 4_000);
   const stallMs = option('stall', 300);
-  const unit = unitLaunch(readFileSync(`${ROOT}systemd/ipfailoverd.service`, 'utf8'));
-  console.log(`receiver as the unit runs it: nice ${unit.nice}, node ${unit.nodeOptions.join(' ') || '(no options)'}`);
+  const unit = readUnitLaunch();
+  const nodeOptions = unit.nodeOptions.split(/\s+/).filter(Boolean);
+  console.log(`receiver as the unit runs it: nice ${unit.nice}, node ${unit.nodeOptions || '(no options)'}`);
   const topology = await createTopology(2, { prefix: 'ipfo-rxb' });
   const dir = mkdtempSync(`${tmpdir()}/ipfo-rxb-`);
   try {
     const [sender, receiver] = topology.members as [Member, Member];
     const [link] = JSON.parse(await inNs(receiver.ns, 'ip', '-j', 'link', 'show', 'eth0')) as Array<{ ifindex: number }>;
     for (const family of [4, 6] as const) {
-      const child = spawn('ip', ['netns', 'exec', receiver.ns, 'nice', '-n', String(unit.nice), process.execPath, ...unit.nodeOptions, PEER, String(family), 'eth0', String(link!.ifindex)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('ip', ['netns', 'exec', receiver.ns, 'nice', '-n', String(unit.nice), process.execPath, ...nodeOptions, PEER, String(family), 'eth0', String(link!.ifindex)], { stdio: ['pipe', 'pipe', 'pipe'] });
       const peer = new Peer(child);
       try {
         await peer.next('ready');
