@@ -16,6 +16,8 @@ Commands:
   status              every instance: state, priority (effective and configured), master address,
                       since when and why, whether the role matches the group's configured master;
                       then the counters (advertisements, drops by reason, transitions, announcements)
+                      and, per receive socket, datagrams read, kernel drops (full queue), handler
+                      errors and drops no instance could be named for (unknown VRID, ...)
   watch               print transitions as they happen, until Ctrl-C (exit 0) or the daemon
                       goes away (exit 69)
   step-down NAME      hand NAME's mastership over now (priority 0) and hold it in backup
@@ -70,7 +72,10 @@ function print(options: Options, reply: Record<string, unknown>): void {
     process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
     return;
   }
-  if (Array.isArray(reply.instances)) process.stdout.write(formatStatusTable(reply.instances as Array<Record<string, unknown>>));
+  if (Array.isArray(reply.instances)) {
+    const sockets = Array.isArray(reply.sockets) ? (reply.sockets as Array<Record<string, unknown>>) : [];
+    process.stdout.write(formatStatusTable(reply.instances as Array<Record<string, unknown>>, sockets));
+  }
   else if (reply.instance !== undefined) process.stdout.write(formatStatusTable([reply.instance as Record<string, unknown>]));
   else if (reply.plan !== undefined) {
     const plan = reply.plan as Record<string, string[]>;

@@ -26,16 +26,30 @@ const COLUMNS: ReadonlyArray<[string, (i: Row) => string]> = [
   ],
 ];
 
-export function formatStatusTable(instances: readonly Row[]): string {
+/** "reason=n reason=n" of a table of counts; empty if there are none. */
+function counts(table: unknown): string {
+  return Object.entries((table as Record<string, number> | undefined) ?? {})
+    .map(([reason, n]) => `${reason}=${n}`)
+    .join(' ');
+}
+
+/**
+ * One line per receive socket: every datagram it read is counted by an instance (above) or
+ * here as unattributed; the kernel's drops (a full queue) and our handling errors are here too.
+ */
+function socketLine(s: Row): string {
+  const unattributed = counts(s.unattributed);
+  return `socket ${String(s.socket)}${s.deaf === true ? ' (deaf)' : ''}: received ${String(s.received)}, kernel drops ${String(s.kernelDrops)}, handler errors ${String(s.handlerErrors)}${unattributed === '' ? '' : `, unattributed ${unattributed}`}`;
+}
+
+export function formatStatusTable(instances: readonly Row[], sockets: readonly Row[] = []): string {
   const rows = [COLUMNS.map(([title]) => title), ...instances.map((i) => COLUMNS.map(([, cell]) => cell(i)))];
   const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] as number))).join('  '));
   const counters = instances.map((i) => {
     const c = i.counters as Record<string, unknown>;
-    const rejected = Object.entries((c.rejected as Record<string, number>) ?? {})
-      .map(([reason, n]) => `${reason}=${n}`)
-      .join(' ');
+    const rejected = counts(c.rejected);
     return `${String(i.name)}: sent ${String(c.advertsSent)}, received ${String(c.advertsReceived)}, transitions ${String(c.transitions)}, announcements ${String(c.announcements)}${rejected === '' ? '' : `, dropped ${rejected}`}`;
   });
-  return [...lines, '', ...counters].join('\n') + '\n';
+  return [...lines, '', ...counters, ...(sockets.length === 0 ? [] : ['', ...sockets.map(socketLine)])].join('\n') + '\n';
 }

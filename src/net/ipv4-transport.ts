@@ -1,24 +1,27 @@
 /**
- * VRRP over IPv4 on one interface, with the raw-socket package: protocol 112, bound to the
- * interface, the IPv4 header written by us (IP_HDRINCL) so that TTL and source are exact, and
- * the received header read back so that the TTL can be checked (RFC 9568 §7.1).
+ * VRRP over IPv4 on one interface. Received by the native raw socket (VrrpReceiver: protocol
+ * 112, bound to the interface, the received header's TTL for RFC 9568 §7.1, drained in batches);
+ * sent with the raw-socket package on an IPPROTO_RAW socket, with the IPv4 header written by us
+ * so that TTL and source are exact. IPPROTO_RAW is send-only (raw(7): it implies IP_HDRINCL and
+ * receives nothing), so raw-socket never reads a datagram: before, it read one per event-loop
+ * turn and a flood overflowed its queue (issue 8).
  */
 
 import { readdirSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
-import { VRRP_IP_PROTOCOL } from '../protocol/checksum.js';
 import { formatIPv4 } from '../protocol/ip-address.js';
-import { buildIpv4Packet, parseIpv4Packet } from '../protocol/ipv4-packet.js';
+import { buildIpv4Packet } from '../protocol/ipv4-packet.js';
 import { setCloseOnExec } from './native.js';
-import { NetError, type InboundPacket, type VrrpTransport } from './ports.js';
-import { VRRP_IPV4_GROUP } from './vrrp-groups.js';
+import { NetError, type VrrpTransport } from './ports.js';
+import { VrrpReceiver } from './vrrp-receiver.js';
 
 const require = createRequire(import.meta.url);
 
 interface RawSocket {
-  on(event: 'message', listener: (buffer: Buffer, source: string) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
+  /** Stops polling for readable: an IPPROTO_RAW socket never is. */
+  pauseRecv(): void;
   setOption(level: number, option: number, value: Buffer | number, length?: number): void;
   send(buffer: Buffer, offset: number, length: number, address: string, after: (error: Error | null, bytes: number) => void): void;
   close(): void;
@@ -39,10 +42,10 @@ const raw = require('raw-socket') as RawSocketModule;
 const SOL_SOCKET = 1;
 const SO_BINDTODEVICE = 25;
 const IPPROTO_IP = 0;
-const IP_HDRINCL = 3;
+/** Send-only, and the header is ours (IP_HDRINCL implied): raw(7). */
+const IPPROTO_RAW = 255;
 const IP_MULTICAST_IF = 32;
 const IP_MULTICAST_LOOP = 34;
-const IP_ADD_MEMBERSHIP = 35;
 
 
 /** struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex; } */
@@ -110,49 +113,34 @@ export interface Ipv4TransportOptions {
   readonly multicast: boolean;
 }
 
-export class Ipv4VrrpTransport implements VrrpTransport {
-  private readonly socket: RawSocket;
-  private listener: ((packet: InboundPacket) => void) | null = null;
+export class Ipv4VrrpTransport extends VrrpReceiver implements VrrpTransport {
+  private readonly sender: RawSocket;
   private closed = false;
 
   constructor(private readonly options: Ipv4TransportOptions) {
+    super(4, options);
     const operation = `open IPv4 VRRP socket on ${options.ifname}`;
     try {
-      this.socket = withCloseOnExec(() => raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4 }));
+      this.sender = withCloseOnExec(() => raw.createSocket({ protocol: IPPROTO_RAW, addressFamily: raw.AddressFamily.IPv4 }));
     } catch (error) {
+      super.close();
       throw new NetError(errnoCode(error), operation, { cause: error });
     }
     try {
+      this.sender.pauseRecv();
       const name = Buffer.from(`${options.ifname}\0`);
-      this.socket.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
-      this.socket.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      this.sender.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
       // Multicast leaves by this interface (without it, sending to 224.0.0.18 is ENETUNREACH),
       // and our own advertisements are not looped back to us.
       const out = ipMreqn(new Uint8Array(4), options.ifindex);
-      this.socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, out, out.length);
-      this.socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
-      if (options.multicast) {
-        const join = ipMreqn(VRRP_IPV4_GROUP, options.ifindex);
-        this.socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, join, join.length);
-      }
+      this.sender.setOption(IPPROTO_IP, IP_MULTICAST_IF, out, out.length);
+      this.sender.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
     } catch (error) {
-      this.socket.close();
+      this.close();
       throw new NetError(errnoCode(error), operation, { cause: error });
     }
-    this.socket.on('message', (buffer) => this.receive(buffer));
-    // raw-socket closes the socket after a receive error: nothing is heard from then on.
-    this.socket.on('error', (error) => this.receiveErrorListener?.(new NetError(errnoCode(error), `receive on ${options.ifname}`, { cause: error }), true));
-  }
-
-  private receive(buffer: Buffer): void {
-    const parsed = parseIpv4Packet(buffer);
-    if (!parsed.ok || parsed.value.protocol !== VRRP_IP_PROTOCOL) return;
-    const { src, dst, ttl, payload } = parsed.value;
-    this.listener?.({ family: 4, ifindex: this.options.ifindex, src, dst, ttl, message: payload });
-  }
-
-  onPacket(listener: (packet: InboundPacket) => void): void {
-    this.listener = listener;
+    // raw-socket closes the socket after an error: nothing could be sent from then on.
+    this.sender.on('error', (error) => this.sendErrorListener?.(new NetError(errnoCode(error), `send on ${options.ifname}`, { cause: error })));
   }
 
   send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
@@ -164,9 +152,9 @@ export class Ipv4VrrpTransport implements VrrpTransport {
     // on a takeover), which put the first advertisement 0.5-5 ms after the transition. Only
     // when the socket buffer is full, or raw-socket still holds earlier packets, does the packet
     // wait in raw-socket's queue (keeping the order).
-    if (this.socket.requests.length === 0) {
+    if (this.sender.requests.length === 0) {
       try {
-        this.socket.wrap.send(packet, 0, packet.length, address, () => undefined);
+        this.sender.wrap.send(packet, 0, packet.length, address, () => undefined);
         return;
       } catch (error) {
         const code = errnoCode(error);
@@ -174,25 +162,21 @@ export class Ipv4VrrpTransport implements VrrpTransport {
       }
     }
     // A failure of a queued send surfaces only as a callback, so it is reported through onSendError.
-    this.socket.send(packet, 0, packet.length, address, (error) => {
+    this.sender.send(packet, 0, packet.length, address, (error) => {
       if (error !== null) this.sendErrorListener?.(new NetError(errnoCode(error), `send to ${address} on ${this.options.ifname}`, { cause: error }));
     });
   }
 
   private sendErrorListener: ((error: NetError) => void) | null = null;
-  private receiveErrorListener: ((error: NetError, fatal: boolean) => void) | null = null;
-
-  onReceiveError(listener: (error: NetError, fatal: boolean) => void): void {
-    this.receiveErrorListener = listener;
-  }
 
   onSendError(listener: (error: NetError) => void): void {
     this.sendErrorListener = listener;
   }
 
-  close(): void {
+  override close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.close();
+    super.close();
+    this.sender?.close();
   }
 }

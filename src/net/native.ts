@@ -1,7 +1,8 @@
 /**
  * Typed access to the native addon (native/vrrp_io.c, built by node-gyp into
- * build/Release/ipfailoverd_native.node): an IPv6 raw socket for VRRP that reports hop limit and
- * destination and sends from a chosen source, and an AF_PACKET socket for whole frames.
+ * build/Release/ipfailoverd_native.node): a raw IPv4 or IPv6 socket for VRRP that reports TTL /
+ * hop limit, addresses, arrival interface and the kernel's receive time (and, for IPv6, sends
+ * from a chosen source), and an AF_PACKET socket for whole frames.
  *
  * Conventions: the addon is loaded on first use, so importing this module never fails; every
  * system error leaves here as a NetError whose code is the errno name ('EPERM' = no CAP_NET_RAW,
@@ -9,25 +10,16 @@
  */
 
 import { createRequire } from 'node:module';
-import { formatIPv6 } from '../protocol/ip-address.js';
-import { NetError } from './ports.js';
+import { formatIPv6, type IpFamily } from '../protocol/ip-address.js';
+import { NetError, type InboundPacket } from './ports.js';
 
-/** One datagram as the kernel delivered it; the message is the IPv6 payload (the VRRP PDU). */
-export interface RawVrrp6Packet {
-  readonly message: Buffer;
-  readonly src: Buffer;
-  readonly dst: Buffer;
-  /** The IPv6 Hop Limit as received; -1 if the kernel did not report one. */
-  readonly hopLimit: number;
-  /** The interface it arrived on. */
-  readonly ifindex: number;
-}
-
-interface NativeVrrp6Socket {
+interface NativeVrrpSocket {
   send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
   close(): void;
   ref(): void;
   unref(): void;
+  receiveBufferBytes(): number;
+  kernelDrops(): number;
 }
 
 interface NativePacketSocket {
@@ -36,13 +28,15 @@ interface NativePacketSocket {
 }
 
 interface NativeBinding {
-  Vrrp6Socket: new (
+  VrrpSocket: new (
+    family: IpFamily,
     ifname: string,
     ifindex: number,
     joinGroup: boolean,
-    onPacket: (message: Buffer, src: Buffer, dst: Buffer, hopLimit: number, ifindex: number) => void,
+    receiveBufferBytes: number,
+    onBatch: (batch: ArrayBuffer, count: number) => void,
     onError: (error: Error, fatal: boolean) => void,
-  ) => NativeVrrp6Socket;
+  ) => NativeVrrpSocket;
   PacketSocket: new (ifindex: number) => NativePacketSocket;
   notify(socketPath: string, message: string): void;
   setCloexec(fd: number): void;
@@ -108,13 +102,21 @@ export function setCloseOnExec(fd: number): void {
   );
 }
 
-export interface Vrrp6SocketOptions {
+export interface VrrpSocketOptions {
+  readonly family: IpFamily;
   readonly ifname: string;
   /** Must be ifname's index; the addon checks and refuses a mismatch with ENODEV. */
   readonly ifindex: number;
-  /** Join ff02::12 on the interface (multicast mode); unicast mode leaves it out. */
+  /** Join ff02::12 / 224.0.0.18 on the interface (multicast mode); unicast mode leaves it out. */
   readonly joinGroup: boolean;
-  readonly onPacket: (packet: RawVrrp6Packet) => void;
+  /** SO_RCVBUF(FORCE) to ask for; the kernel doubles it (socket(7)). 0 keeps the default. */
+  readonly receiveBufferBytes: number;
+  /**
+   * Each datagram, unchecked. Called in a loop for all the datagrams of one wake-up, which the
+   * addon hands over in one call and one buffer: the views in a packet share that buffer and
+   * stay valid (it is never reused), but keeping one keeps the whole batch's memory alive.
+   */
+  readonly onPacket: (packet: InboundPacket) => void;
   /**
    * Receive-side failures: recvmsg errors other than EAGAIN (the socket reads on), or, `fatal`,
    * a poll error after which the socket receives nothing more (close it and open another).
@@ -122,43 +124,93 @@ export interface Vrrp6SocketOptions {
   readonly onError: (error: NetError, fatal: boolean) => void;
 }
 
+/** Words of one batch record (native/vrrp_io.c RX_RECORD_BYTES = 56 bytes). */
+const RECORD_WORDS = 14;
+const RECORD_BYTES = RECORD_WORDS * 4;
+
 /**
- * Raw IPv6 protocol 112 bound to one interface: hop limit 255 out, hop limit and destination in,
- * multicast loopback off. Checksums are not offloaded: the message is sent and received as is.
- * Keeps the event loop alive while open, like a dgram socket, unless unref()'d.
+ * Unpacks one batch: per datagram, u32 message offset and length, i32 TTL, u32 ifindex, source
+ * and destination (16 bytes each, IPv4 in the first 4), f64 age in ms. Views, no copies.
  */
-export class Vrrp6Socket {
-  readonly #native: NativeVrrp6Socket;
+export function unpackBatch(family: IpFamily, batch: ArrayBuffer, count: number, deliver: (packet: InboundPacket) => void): void {
+  const words = new Uint32Array(batch, 0, count * RECORD_WORDS);
+  const signed = new Int32Array(batch, 0, count * RECORD_WORDS);
+  const ages = new Float64Array(batch, 0, (count * RECORD_WORDS) / 2);
+  const width = family === 4 ? 4 : 16;
+  for (let i = 0; i < count; i++) {
+    const w = i * RECORD_WORDS;
+    const base = i * RECORD_BYTES;
+    const age = ages[w / 2 + 6] as number;
+    deliver({
+      family,
+      message: new Uint8Array(batch, words[w] as number, words[w + 1] as number),
+      ttl: signed[w + 2] as number,
+      ifindex: words[w + 3] as number,
+      src: new Uint8Array(batch, base + 16, width),
+      dst: new Uint8Array(batch, base + 32, width),
+      ageMs: Number.isNaN(age) ? undefined : age, // one object shape for every packet
+    });
+  }
+}
+
+/**
+ * Raw IPv4 or IPv6 protocol 112 bound to one interface. In: TTL / hop limit, addresses,
+ * ifindex and receive age of every datagram, multicast loopback off, the kernel's drop count.
+ * Out (IPv6 only): hop limit 255 from a chosen source. Checksums are not offloaded: the message
+ * is sent and received as is. Keeps the event loop alive while open, like a dgram socket,
+ * unless unref()'d.
+ */
+export class VrrpSocket {
+  readonly #native: NativeVrrpSocket;
   readonly #ifname: string;
 
-  private constructor(native: NativeVrrp6Socket, ifname: string) {
+  private constructor(native: NativeVrrpSocket, ifname: string) {
     this.#native = native;
     this.#ifname = ifname;
   }
 
   /** Throws NetError: EPERM without CAP_NET_RAW, ENODEV for a missing interface. */
-  static open(options: Vrrp6SocketOptions): Vrrp6Socket {
-    const { Vrrp6Socket: Native } = loadBinding();
-    const where = `on ${options.ifname}`;
+  static open(options: VrrpSocketOptions): VrrpSocket {
+    const { VrrpSocket: Native } = loadBinding();
+    const { family, ifname, onPacket } = options;
     const native = attempt(
-      () => `open IPv6 VRRP socket ${where}`,
+      () => `open IPv${family} VRRP socket on ${ifname}`,
       () =>
         new Native(
-          options.ifname,
+          family,
+          ifname,
           options.ifindex,
           options.joinGroup,
-          (message, src, dst, hopLimit, ifindex) => options.onPacket({ message, src, dst, hopLimit, ifindex }),
-          (error, fatal) => options.onError(toNetError(error, `receive IPv6 VRRP ${where}`) as NetError, fatal === true),
+          options.receiveBufferBytes,
+          (batch, count) => unpackBatch(family, batch, count, onPacket),
+          (error, fatal) => options.onError(toNetError(error, `receive IPv${family} VRRP on ${ifname}`) as NetError, fatal === true),
         ),
     );
-    return new Vrrp6Socket(native, options.ifname);
+    return new VrrpSocket(native, ifname);
   }
 
-  /** Sends `message` as the whole payload from `src` (must be ours) to `dst`, hop limit 255. */
+  /** Sends `message` as the whole payload from `src` (must be ours) to `dst`, hop limit 255. IPv6 only. */
   send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
     attempt(
       () => `send IPv6 VRRP from ${formatIPv6(src)} to ${formatIPv6(dst)} on ${this.#ifname}`,
       () => this.#native.send(message, src, dst),
+    );
+  }
+
+  /**
+   * Datagrams the kernel dropped because this socket's receive queue was full, read now (the
+   * SO_RXQ_OVFL figure that comes with each datagram lags: it is the count when that one was
+   * queued). After close(), the last figure read.
+   */
+  get kernelDrops(): number {
+    return this.#native.kernelDrops();
+  }
+
+  /** SO_RCVBUF as the kernel set it. */
+  receiveBufferBytes(): number {
+    return attempt(
+      () => `read the receive buffer size on ${this.#ifname}`,
+      () => this.#native.receiveBufferBytes(),
     );
   }
 

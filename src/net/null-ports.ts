@@ -10,6 +10,7 @@ export const nullTransport: VrrpTransport = {
   onPacket: () => undefined,
   onSendError: () => undefined,
   onReceiveError: () => undefined,
+  kernelDrops: 0,
   close: () => undefined,
 };
 

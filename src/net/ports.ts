@@ -60,6 +60,11 @@ export interface InboundPacket {
   /** IPv4 TTL or IPv6 hop limit, as the kernel received it. */
   readonly ttl: number;
   readonly message: Uint8Array;
+  /**
+   * How long before its delivery the kernel received it (SO_TIMESTAMPNS, realtime clock), in
+   * ms; absent when unknown. Not checked here: a clock step can make it negative or absurd.
+   */
+  readonly ageMs?: number;
 }
 
 /** Raw IP protocol 112 on one interface and family; shared by every instance there. */
@@ -74,6 +79,8 @@ export interface VrrpTransport {
    * would wrongly take the role, so the instances there go to Fault.
    */
   onReceiveError(listener: (error: NetError, fatal: boolean) => void): void;
+  /** Datagrams the kernel dropped since the socket opened: its receive queue was full (SO_RXQ_OVFL). */
+  readonly kernelDrops: number;
   close(): void;
 }
 

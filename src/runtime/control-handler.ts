@@ -1,5 +1,6 @@
 /**
- * The daemon's answers to the status socket: status (every instance with its counters), watch
+ * The daemon's answers to the status socket: status (every instance with its counters, and
+ * every receive socket with what it read and dropped before any instance saw it), watch
  * (transitions as they happen), step-down / resume of one instance, reload.
  */
 
@@ -35,7 +36,7 @@ export function controlHandler(
     async handle(request: Exclude<Request, { cmd: 'watch' }>) {
       switch (request.cmd) {
         case 'status':
-          return { daemon: { pid: process.pid, ...info }, instances: daemon().snapshot().map((s) => present(s)) };
+          return { daemon: { pid: process.pid, ...info }, instances: daemon().snapshot().map((s) => present(s)), sockets: daemon().sockets() };
         case 'step-down':
         case 'resume': {
           // Through the daemon: the hold is kept across reloads and restarts until resume.

@@ -21,6 +21,7 @@ import type { HoldStore } from './hold-store.js';
 import { InstanceDriver, type InstanceSnapshot, type TransitionRecord, type VirtualAddress } from './instance-driver.js';
 import { STATE_LABEL, type Logger } from './logger.js';
 import { InstanceBinder, newBindable, type Bindable } from './instance-binder.js';
+import type { SocketSnapshot } from './receive-hub.js';
 import { planReload, same, type ReloadPlan } from './reload-plan.js';
 import type { Scheduler } from './scheduler.js';
 import { chooseSource } from './source-address.js';
@@ -408,6 +409,11 @@ export class Daemon {
   /** Each instance's name and state, without the rest of a snapshot (systemd's STATUS= line). */
   states(): Array<{ name: string; state: string }> {
     return [...this.instances.values()].map((m) => ({ name: m.driver.name, state: m.driver.stateLabel }));
+  }
+
+  /** The receive sockets: what each read, and what was dropped before reaching an instance. */
+  sockets(): SocketSnapshot[] {
+    return this.binder.sockets();
   }
 
   /** The driver of an instance, for operator commands; undefined if there is none by that name. */

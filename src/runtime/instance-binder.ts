@@ -17,7 +17,7 @@ import { absentLink, nullFrames, nullTransport } from '../net/null-ports.js';
 import type { FrameSender, LinkInfo } from '../net/ports.js';
 import type { DaemonPorts } from './daemon.js';
 import type { InstanceDriver } from './instance-driver.js';
-import { ReceiveHub } from './receive-hub.js';
+import { ReceiveHub, type SocketSnapshot } from './receive-hub.js';
 import { chooseSource } from './source-address.js';
 import { configuredBytes } from './configured-address.js';
 
@@ -206,6 +206,11 @@ export class InstanceBinder {
       this.senders.get(ifindex)?.close();
       this.senders.delete(ifindex);
     }
+  }
+
+  /** Every open receive socket's datagram counts (status). */
+  sockets(): SocketSnapshot[] {
+    return [...this.hubs.values()].map((hub) => hub.snapshot());
   }
 
   closeAll(): void {

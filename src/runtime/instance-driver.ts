@@ -20,6 +20,7 @@ import type { AddressEntry, AddressPort, FrameSender, LinkInfo, VrrpTransport } 
 import { Announcer } from './announcer.js';
 import { RoleAddresses, type VirtualAddress } from './role-addresses.js';
 import { wallClockMs } from './clock.js';
+import { receivedAt } from './receive-time.js';
 import { effectivePriority, HEALTHY, type HealthState } from './tracking/health-state.js';
 import { bump, newCounters, type InstanceCounters } from './counters.js';
 import { STATE_LABEL, type Logger } from './logger.js';
@@ -320,11 +321,20 @@ export class InstanceDriver {
     return this.addresses.pending;
   }
 
-  /** An advertisement that passed the §7.1 checks. */
-  onAdvertisement(adv: DecodedAdvertisement, from: Uint8Array, notes: readonly CheckNote[]): void {
+  /**
+   * An advertisement that passed the §7.1 checks, received `ageMs` before now (the kernel's
+   * stamp; receive-time.ts): the state machine sees it at its arrival, so the Active_Down_Timer
+   * runs from when the packet reached the host. Never before the state's own start, so that an
+   * instance's time never runs backwards.
+   */
+  onAdvertisement(adv: DecodedAdvertisement, from: Uint8Array, notes: readonly CheckNote[], ageMs?: number): void {
     this.counters.advertsReceived++;
     bump(this.counters.peerChecksums, adv.checksumVariant);
-    const now = this.ports.scheduler.now();
+    const now = Math.max(this.state.since, receivedAt(this.ports.scheduler.now(), ageMs, intervalMs(adv.maxAdvertIntervalCs)));
+    // The state keeps the Active router's address: a copy, not a view into the receive batch
+    // (which it would keep alive), made only when the Active router changes.
+    const active = this.state.activeAddress;
+    const source = active !== null && sameAddress(active, from) ? active : from.slice();
     const peer = formatAddress(from);
     const previously = this.lastHeard.get(peer);
     // A peer not heard for an Active_Down_Interval is a new episode (a partition that healed):
@@ -349,7 +359,7 @@ export class InstanceDriver {
         peer: formatAddress(from),
       });
     }
-    this.handle({ type: 'advert', adv, from, now: this.ports.scheduler.now() });
+    this.handle({ type: 'advert', adv, from: source, now });
   }
 
   /** A packet for this VRID that a §7.1 check dropped. */

@@ -9,6 +9,10 @@
  * and is opened again with backoff; once it is open they rejoin the protocol. Drivers send
  * through `transport`, which always speaks to the socket of the moment. An exception thrown
  * while handling a packet is our bug: it is counted and logged, and the socket reads on.
+ *
+ * Every datagram is accounted for (snapshot(), shown by status): those the kernel dropped for a
+ * full queue, those read (each then counted by its instance, accepted or rejected, or here as
+ * unattributed), and those our own handling lost.
  */
 
 import { checkReceived, type ReceivedPacket, type RejectReason } from '../protocol/receive-checks.js';
@@ -28,6 +32,19 @@ const QUIET: ReadonlySet<RejectReason> = new Set(['unknown-vrid']);
 export const REOPEN_FIRST_MS = 100;
 export const REOPEN_MAX_MS = 5_000;
 
+/** One socket's datagram counts, as status reports them. */
+export interface SocketSnapshot {
+  readonly socket: string;
+  readonly deaf: boolean;
+  /** Datagrams read from the socket (every one then counted below or by its instance). */
+  readonly received: number;
+  /** Dropped with no configured instance to count them, by reason. */
+  readonly unattributed: Partial<Record<RejectReason, number>>;
+  readonly handlerErrors: number;
+  /** Dropped by the kernel: the receive queue was full (SO_RXQ_OVFL), over every socket opened. */
+  readonly kernelDrops: number;
+}
+
 export class ReceiveHub {
   private readonly byVrid = new Map<number, InstanceDriver>();
   private readonly limiter = new RateLimiter(60_000);
@@ -35,6 +52,10 @@ export class ReceiveHub {
   readonly unattributed: Partial<Record<RejectReason, number>> = {};
   /** Exceptions our own packet handling threw (bugs), each one contained. */
   handlerErrors = 0;
+  /** Datagrams read, over every socket this hub opened. */
+  received = 0;
+  /** Kernel drops of the sockets closed before the current one. */
+  private closedDrops = 0;
   private socket: VrrpTransport | null = null;
   private failures = 0;
   private closed = false;
@@ -47,6 +68,7 @@ export class ReceiveHub {
     private readonly log: Logger,
     private readonly key: string,
   ) {
+    const hub = this;
     const current = (): VrrpTransport => {
       if (this.socket === null) throw new NetError('EBADF', `send on ${this.key}: the VRRP socket is being reopened`);
       return this.socket;
@@ -56,9 +78,21 @@ export class ReceiveHub {
       onPacket: () => undefined,
       onSendError: () => undefined,
       onReceiveError: () => undefined,
+      get kernelDrops() {
+        return hub.kernelDrops;
+      },
       close: () => this.close(),
     };
     this.openSocket();
+  }
+
+  /** Datagrams the kernel dropped on this hub's sockets because the queue was full. */
+  get kernelDrops(): number {
+    return this.closedDrops + (this.socket?.kernelDrops ?? 0);
+  }
+
+  snapshot(): SocketSnapshot {
+    return { socket: this.key, deaf: this.deaf, received: this.received, unattributed: { ...this.unattributed }, handlerErrors: this.handlerErrors, kernelDrops: this.kernelDrops };
   }
 
   /** Whether the socket is open and receiving. */
@@ -104,6 +138,7 @@ export class ReceiveHub {
     // Faults first, while the socket may still send: a deaf master's priority-0 release lets a
     // backup take over after Skew_Time instead of Active_Down_Interval.
     for (const driver of this.byVrid.values()) driver.setFault('socket-deaf', true);
+    this.closedDrops += socket.kernelDrops;
     this.socket = null;
     socket.close();
     // The first reopen is almost at once (most losses are one-off: a closed descriptor); a socket
@@ -115,6 +150,7 @@ export class ReceiveHub {
 
   private receiveGuarded(packet: InboundPacket): void {
     this.failures = 0;
+    this.received++;
     try {
       this.receive(packet);
     } catch (error) {
@@ -143,7 +179,7 @@ export class ReceiveHub {
     // The driver's receive parameters are read per packet: a reload may have changed them.
     const result = checkReceived(received, (vrid) => this.byVrid.get(vrid)?.receiving);
     if (result.ok) {
-      this.byVrid.get(result.adv.vrid)?.onAdvertisement(result.adv, packet.src, result.notes);
+      this.byVrid.get(result.adv.vrid)?.onAdvertisement(result.adv, packet.src, result.notes, packet.ageMs);
       return;
     }
     // A VRRP header's second byte is the VRID: attribute the drop to its instance if we have one.
@@ -165,6 +201,7 @@ export class ReceiveHub {
     if (this.closed) return;
     this.closed = true;
     this.scheduler.cancel(this.reopenKey);
+    this.closedDrops = this.kernelDrops;
     this.socket?.close();
     this.socket = null;
   }

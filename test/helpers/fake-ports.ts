@@ -20,6 +20,8 @@ export class Recorder {
 export class FakeTransport implements VrrpTransport {
   private listener: ((packet: InboundPacket) => void) | null = null;
   closed = false;
+  /** What the kernel would say it dropped; a test sets it. */
+  kernelDrops = 0;
   constructor(private readonly recorder: Recorder) {}
   send(message: Uint8Array, _src: Uint8Array, dst: Uint8Array): void {
     this.recorder.calls.push({ kind: 'send', dst: formatAddress(dst), message });

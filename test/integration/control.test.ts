@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { Cluster, webInstance } from './helpers/cluster.js';
 import { CTL, ctl, statusSocketReady } from './helpers/ctl.js';
 import { requireRoot } from './helpers/root.js';
+import { sendRawAdverts } from './helpers/raw-sender.js';
 import { holders, waitFor } from './helpers/topology.js';
 
 const VIP = '203.0.113.10';
@@ -37,6 +38,29 @@ function converse(socket: string, payload: string, replies: number): Promise<str
 }
 
 if (requireRoot(t)) {
+  t.test('datagrams no instance can be named for, and the socket that read them, appear in status', async (t) => {
+    const cluster = await Cluster.create(2, 'ipfo-cu');
+    t.teardown(() => cluster.destroy());
+    const one = cluster.start(1, [webInstance({ priority: 150 })]);
+    await one.waitState('MASTER', 4000);
+    await statusSocketReady(one.statusSocket);
+    const count = 40;
+    const stranger = sendRawAdverts(cluster.member(2).ns, { family: 4, src: cluster.member(2).ipv4, vrid: 99, priority: 100, intervalCs: 100, addresses: ['203.0.113.99'] }, 255, count, 1);
+    t.equal(await stranger.exited, 0, 'the stranger sent its advertisements');
+    const sockets = await waitFor(
+      'the unknown VRIDs counted',
+      async () => {
+        const reply = JSON.parse((await ctl(one.statusSocket, ['--json', 'status'])).stdout) as { sockets: Array<Record<string, any>> };
+        return reply.sockets.find((s) => s.unattributed['unknown-vrid'] === count) === undefined ? undefined : reply.sockets;
+      },
+      3000,
+    );
+    t.match(sockets, [{ socket: /^eth0\/4/, deaf: false, kernelDrops: 0, handlerErrors: 0 }], 'one IPv4 socket, nothing lost');
+    t.ok(sockets[0]!.received >= count, 'every datagram it read is counted');
+    const table = await ctl(one.statusSocket, ['status']);
+    t.match(table.stdout, new RegExp(`^socket eth0/4\\S*: received \\d+, kernel drops 0, handler errors 0, unattributed unknown-vrid=${count}$`, 'm'));
+  });
+
   t.test('status, watch, step-down and resume through the socket', async (t) => {
     const cluster = await Cluster.create(2, 'ipfo-ct');
     t.teardown(() => cluster.destroy());

@@ -2,19 +2,23 @@
  * The native addon on real interfaces: two network namespaces joined by a veth pair, fe80::1 on
  * one side and fe80::2 on the other, each end driven by a child process running
  * helpers/native-io-peer.js (Ipv6VrrpTransport + PacketFrameSender). Python sends what our own
- * code must not (hop limit 254) and receives raw frames. Needs root; skipped otherwise.
+ * code must not (hop limit 254) and receives raw frames. Then the same for IPv4 (Ipv4VrrpTransport:
+ * native receive, raw-socket send), with the receive queue's drain, size and drop count.
+ * Needs root; skipped otherwise.
  */
 
 import t from 'tap';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { decode, encode } from '../../src/protocol/advertisement.js';
 import { Ipv6VrrpTransport } from '../../src/net/ipv6-transport.js';
 import { PacketFrameSender } from '../../src/net/packet-socket.js';
+import { RECEIVE_BUFFER_BYTES } from '../../src/net/receive-buffer.js';
 import { NetError } from '../../src/net/ports.js';
 import { ip } from '../helpers/addresses.js';
 
@@ -255,4 +259,147 @@ t.test('(f) a missing interface is NetError ENODEV', { skip: !isRoot && 'needs r
   t.throws(open('lo', 999_999), { code: 'ENODEV' }, 'a name with another ifindex is refused too');
   t.throws(open('x'.repeat(16), 1), { code: 'ENODEV' }, 'a name too long for any interface');
   t.throws(() => new PacketFrameSender(0x7ffffff0), new NetError('ENODEV', 'open packet socket on ifindex 2147483632'));
+});
+
+const PYTHON_SEND4 = `
+import socket, sys
+ifname, dst, ttl, count, message = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), bytes.fromhex(sys.argv[5])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, ttl)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
+for _ in range(count):
+    s.sendto(message, (dst, 0))
+`;
+
+function vrrp4(vrid: number, src: string, dst: string): string {
+  const adv = { vrid, priority: 100, maxAdvertIntervalCs: 100, addresses: [ip('203.0.113.100')] };
+  return Buffer.from(encode(adv, { family: 4, src: ip(src), dst: ip(dst), variant: 'rfc9568' })).toString('hex');
+}
+
+t.test('native IPv4 VRRP socket between two namespaces (sending stays on raw-socket, IPPROTO_RAW)', { skip: !isRoot && 'needs root' }, async (t) => {
+  const suffix = randomBytes(4).toString('hex');
+  const a = { ns: `ipfo-na4-${suffix}a`, ifname: 'veth-a', ifindex: 0 };
+  const b = { ns: `ipfo-na4-${suffix}b`, ifname: 'veth-b', ifindex: 0 };
+  const children: Child[] = [];
+  const created: string[] = [];
+  t.teardown(async () => {
+    for (const child of children) child.kill();
+    await Promise.all(children.map((child) => child.exited));
+    for (const ns of created) run('ip', ['netns', 'del', ns]);
+  });
+  for (const side of [a, b]) {
+    run('ip', ['netns', 'add', side.ns]);
+    created.push(side.ns);
+  }
+  run('ip', ['-n', a.ns, 'link', 'add', a.ifname, 'type', 'veth', 'peer', 'name', b.ifname, 'netns', b.ns]);
+  for (const [side, addresses] of [[a, ['192.0.2.1/24', '192.0.2.11/24']], [b, ['192.0.2.2/24']]] as const) {
+    run('ip', ['-n', side.ns, 'link', 'set', 'lo', 'up']);
+    for (const address of addresses) run('ip', ['-n', side.ns, 'addr', 'add', address, 'dev', side.ifname]);
+    run('ip', ['-n', side.ns, 'link', 'set', side.ifname, 'up']);
+    const [link] = JSON.parse(run('ip', ['-n', side.ns, '-j', 'link', 'show', side.ifname])) as Array<{ ifindex: number }>;
+    side.ifindex = link!.ifindex;
+  }
+  const dir = t.testdir({ 'send4.py': PYTHON_SEND4 });
+  const inNs = (side: typeof a, command: string, args: string[]): Child => {
+    const child = new Child(spawn('ip', ['netns', 'exec', side.ns, command, ...args], { stdio: 'pipe' }));
+    children.push(child);
+    return child;
+  };
+  const peer = (side: typeof a, mode = 'peer', multicast = '1'): Child => inNs(side, process.execPath, [PEER, mode, side.ifname, String(side.ifindex), multicast, '4']);
+  const python = async (dst: string, ttl: number, count: number, message: string): Promise<void> => {
+    const sender = inNs(a, 'python3', [`${dir}/send4.py`, a.ifname, dst, String(ttl), String(count), message]);
+    t.equal(await sender.exited, 0, `python sender: ${sender.stderr}`);
+  };
+  const packets = (child: Child, message: string) => child.events.filter((e) => e.event === 'packet' && e.message === message);
+  /** Blocks `child`'s event loop while `during` runs; resolves once it reads again. */
+  const stalled = async (child: Child, during: () => Promise<void>): Promise<void> => {
+    const release = `${dir}/release-${randomBytes(4).toString('hex')}`;
+    child.command({ cmd: 'stall', until: release });
+    await child.waitFor('stalling', (e) => e.event === 'stalling');
+    child.events.splice(child.events.findIndex((e) => e.event === 'stalling'), 1);
+    await during();
+    writeFileSync(release, '');
+  };
+
+  const peerA = peer(a);
+  await peerA.waitFor('A ready', (e) => e.event === 'ready');
+
+  await t.test('without joinGroup, 224.0.0.18 is not received; unicast is', async (t) => {
+    const unicastOnly = peer(b, 'peer', '0');
+    await unicastOnly.waitFor('unicast-only ready', (e) => e.event === 'ready');
+    const group = vrrp4(40, '192.0.2.1', '224.0.0.18');
+    const direct = vrrp4(41, '192.0.2.1', '192.0.2.2');
+    peerA.command({ cmd: 'send', message: group, src: '192.0.2.1', dst: '224.0.0.18' });
+    peerA.command({ cmd: 'send', message: direct, src: '192.0.2.1', dst: '192.0.2.2' });
+    // Same link, same order: once the unicast is in, the multicast before it was not delivered.
+    await unicastOnly.waitFor('unicast at B', (e) => e.event === 'packet' && e.message === direct);
+    t.same(packets(unicastOnly, group), [], 'no multicast without the join');
+    unicastOnly.command({ cmd: 'close' });
+    t.equal(await unicastOnly.exited, 0);
+  });
+
+  const peerB = peer(b);
+  await peerB.waitFor('B ready', (e) => e.event === 'ready');
+
+  await t.test('multicast from A arrives at B: TTL 255 from the header, source, destination, ifindex, payload intact', async (t) => {
+    const message = vrrp4(42, '192.0.2.1', '224.0.0.18');
+    peerA.command({ cmd: 'send', message, src: '192.0.2.1', dst: '224.0.0.18' });
+    const got = await peerB.waitFor('advert at B', (e) => e.event === 'packet' && e.message === message);
+    t.match(got, { family: 4, src: '192.0.2.1', dst: '224.0.0.18', ttl: 255, ifindex: b.ifindex });
+    t.ok(typeof got.ageMs === 'number' && got.ageMs >= 0 && got.ageMs < 1000, `a kernel receive age (${String(got.ageMs)} ms)`);
+    t.match(decode(Buffer.from(message, 'hex'), { family: 4, src: ip('192.0.2.1'), dst: ip('224.0.0.18') }), { ok: true, value: { vrid: 42 } });
+  });
+
+  await t.test('the source is exactly ours (IP_HDRINCL), not the interface primary; A does not hear itself', async (t) => {
+    const message = vrrp4(43, '192.0.2.11', '224.0.0.18');
+    peerA.command({ cmd: 'send', message, src: '192.0.2.11', dst: '224.0.0.18' });
+    const got = await peerB.waitFor('advert from .11 at B', (e) => e.event === 'packet' && e.message === message);
+    t.match(got, { src: '192.0.2.11', ttl: 255 });
+    const fromB = vrrp4(44, '192.0.2.2', '224.0.0.18');
+    peerB.command({ cmd: 'send', message: fromB, src: '192.0.2.2', dst: '224.0.0.18' });
+    await peerA.waitFor("B's advert at A", (e) => e.event === 'packet' && e.message === fromB);
+    t.same(packets(peerA, message), [], 'A did not hear its own multicast');
+    t.same(packets(peerB, fromB), [], 'B did not hear its own multicast');
+  });
+
+  await t.test('unicast from A to B: TTL 255, destination B', async (t) => {
+    const message = vrrp4(45, '192.0.2.1', '192.0.2.2');
+    peerA.command({ cmd: 'send', message, src: '192.0.2.1', dst: '192.0.2.2' });
+    const got = await peerB.waitFor('unicast at B', (e) => e.event === 'packet' && e.message === message);
+    t.match(got, { src: '192.0.2.1', dst: '192.0.2.2', ttl: 255, ifindex: b.ifindex });
+  });
+
+  await t.test('a packet sent with TTL 254 is still delivered, with ttl 254, for the checks to drop', async (t) => {
+    const message = vrrp4(46, '192.0.2.1', '224.0.0.18');
+    await python('224.0.0.18', 254, 1, message);
+    const got = await peerB.waitFor('TTL-254 packet at B', (e) => e.event === 'packet' && e.message === message);
+    t.match(got, { src: '192.0.2.1', dst: '224.0.0.18', ttl: 254 });
+  });
+
+  await t.test('a burst of far more than one batch, queued while the loop is blocked, is all delivered', async (t) => {
+    const message = vrrp4(47, '192.0.2.1', '192.0.2.2');
+    const count = 1500;
+    await stalled(peerB, () => python('192.0.2.2', 255, count, message));
+    await peerB.waitFor('the whole burst', () => packets(peerB, message).length === count, 10_000);
+    peerB.command({ cmd: 'stats' });
+    const stats = await peerB.waitFor('stats', (e) => e.event === 'stats');
+    t.match(stats, { kernelDrops: 0, receiveBufferBytes: RECEIVE_BUFFER_BYTES }, 'sized by SO_RCVBUFFORCE, nothing dropped');
+  });
+
+  await t.test('what overflows a full receive queue is counted as kernel drops (SO_RXQ_OVFL): every datagram accounted for', async (t) => {
+    const small = peer(b, 'small');
+    await small.waitFor('small ready', (e) => e.event === 'ready');
+    const message = vrrp4(48, '192.0.2.1', '192.0.2.2');
+    const count = 300;
+    await stalled(small, () => python('192.0.2.2', 255, count, message));
+    await peerB.waitFor('the big-buffer peer got them all', () => packets(peerB, message).length === count, 10_000);
+    await sleep(200);
+    small.command({ cmd: 'stats' });
+    const stats = await small.waitFor('stats', (e) => e.event === 'stats');
+    const delivered = packets(small, message).length;
+    t.ok(delivered > 0 && delivered < count, `some delivered, not all (${delivered})`);
+    t.equal(delivered + (stats.kernelDrops as number), count, 'delivered + kernel drops = sent');
+  });
 });

@@ -150,3 +150,66 @@ t.test('packets from ever-new sources cost one log line per reason and bounded m
   for (let i = 0; i < 1000; i++) limiter.allow(`key-${i}`, i);
   t.equal(limiter.size, 16, 'the limiter keeps at most its bound of keys');
 });
+
+/** Backup priority 100 under a 100 ms Active router: Active_Down_Interval 360.9375 ms (§6.1). */
+const DOWN_MS = 3 * 100 + ((256 - 100) * 100) / 256;
+
+/** Hears the priority-200 router at 200 ms, as delivered with `ageMs`; `at(ms)` is the state then. */
+function heardAt200(ageMs: number | undefined) {
+  const { driver, transport, time } = setup();
+  driver.start();
+  time.advanceTo(200);
+  transport().deliver({ ...packet, ...(ageMs === undefined ? {} : { ageMs }) });
+  const at = (ms: number) => {
+    time.advanceTo(ms);
+    return driver.current.name;
+  };
+  return { at };
+}
+
+t.test('the Active_Down_Timer runs from when the kernel received the advertisement, not from when it was read', async (t) => {
+  const aged = heardAt200(4);
+  t.equal(aged.at(200 - 4 + DOWN_MS - 0.2), 'backup', 'not before Active_Down_Interval from the arrival');
+  t.equal(aged.at(200 - 4 + DOWN_MS + 0.2), 'active', 'taken over 4 ms earlier than reading time would say');
+  const fresh = heardAt200(undefined);
+  t.equal(fresh.at(200 - 4 + DOWN_MS + 0.2), 'backup', 'without an age, from the read');
+  t.equal(fresh.at(200 + DOWN_MS + 0.2), 'active');
+});
+
+t.test('a negative or absurd receive age (a clock step) arms the timer from the read', async (t) => {
+  for (const ageMs of [-20, 10_000]) {
+    const stepped = heardAt200(ageMs);
+    t.equal(stepped.at(200 + DOWN_MS - 0.2), 'backup', `age ${ageMs} ms: not earlier`);
+    t.equal(stepped.at(200 + DOWN_MS + 0.2), 'active', `age ${ageMs} ms: not later`);
+  }
+});
+
+t.test('the Active router kept in the state is a copy, not a view of the receive batch', async (t) => {
+  const { driver, transport } = setup();
+  driver.start();
+  const batch = new Uint8Array(64);
+  batch.set(packet.src, 16);
+  transport().deliver({ ...packet, src: batch.subarray(16, 20) });
+  batch.fill(0);
+  t.equal(driver.current.activeAddress?.join('.'), '192.0.2.9', 'unchanged when the batch memory is');
+  t.not(driver.current.activeAddress?.buffer, batch.buffer);
+});
+
+t.test('every datagram is accounted for in the socket snapshot, kernel drops over reopened sockets too', async (t) => {
+  const { driver, transport, hub, time } = setup();
+  driver.start();
+  const unknown = encode({ vrid: 99, priority: 100, maxAdvertIntervalCs: 10, addresses: [ip('203.0.113.99')] }, { family: 4, src: ip('192.0.2.9'), dst: ip('224.0.0.18'), variant: 'rfc9568' });
+  for (let i = 0; i < 3; i++) transport().deliver({ ...packet, message: unknown });
+  transport().deliver({ ...packet, message: new Uint8Array(1) });
+  transport().deliver(packet);
+  transport().deliver({ ...packet, ttl: 254 });
+  transport().kernelDrops = 7;
+  t.same(hub.snapshot(), { socket: 'eth0/4', deaf: false, received: 6, unattributed: { 'unknown-vrid': 3, truncated: 1 }, handlerErrors: 0, kernelDrops: 7 });
+  t.equal(driver.counters.advertsReceived + (driver.counters.rejected['bad-ttl'] ?? 0), 2, 'the other two counted by the instance');
+  transport().failReceive(new NetError('EIO', 'poll'), true);
+  t.equal(hub.snapshot().kernelDrops, 7, 'the closed socket’s drops stay counted');
+  time.advanceTo(time.now() + REOPEN_FIRST_MS + 1);
+  transport().kernelDrops = 2;
+  t.equal(hub.snapshot().kernelDrops, 9, 'and the new socket’s add to them');
+  t.equal(hub.transport.kernelDrops, 9, 'the drivers’ transport says the same');
+});
