@@ -540,6 +540,28 @@ static napi_value vrrp_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* drain(): reads what is queued now, as a wake-up would, delivering it before returning. The
+ * runtime calls it before it acts on an Active_Down_Timer: an advertisement that reached the host
+ * but waits behind a late timer (a busy loop, libuv running timers before polling) must reset
+ * the timer (RFC 9568 §6.4.2) rather than let a live master be declared dead. A no-op while a
+ * batch is being delivered (the queue is being read already) or once closed. */
+static napi_value vrrp_drain(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value self;
+  vrrp_t *s;
+  if (napi_get_cb_info(env, info, &argc, NULL, &self, NULL) != napi_ok) return napi_failure(env);
+  s = unwrap_this(env, info, &argc, NULL);
+  if (s == NULL || s->fd < 0 || s->in_callback) return NULL;
+  s->in_callback = 1;
+  receive_batch(s, self);
+  s->in_callback = 0;
+  if (s->fd < 0 && s->async != NULL) { /* closed by a listener: finish what close() left */
+    napi_async_destroy(env, s->async);
+    s->async = NULL;
+  }
+  return NULL;
+}
+
 /* ref() / unref(): whether this open socket alone keeps the event loop alive (default: yes). */
 static napi_value vrrp_set_ref(napi_env env, napi_callback_info info, int keep) {
   size_t argc = 0;
@@ -720,7 +742,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor vrrp_methods[] = {METHOD("send", vrrp_send), METHOD("close", vrrp_close),
                                                    METHOD("ref", vrrp_ref), METHOD("unref", vrrp_unref),
                                                    METHOD("receiveBufferBytes", vrrp_receive_buffer),
-                                                   METHOD("kernelDrops", vrrp_kernel_drops)};
+                                                   METHOD("kernelDrops", vrrp_kernel_drops), METHOD("drain", vrrp_drain)};
   const napi_property_descriptor packet_methods[] = {METHOD("send", packet_send), METHOD("close", packet_close)};
   napi_value vrrp_class, packet_class;
   NAPI(env, napi_define_class(env, "VrrpSocket", NAPI_AUTO_LENGTH, vrrp_new, NULL, 6, vrrp_methods, &vrrp_class));

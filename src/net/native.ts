@@ -20,6 +20,7 @@ interface NativeVrrpSocket {
   unref(): void;
   receiveBufferBytes(): number;
   kernelDrops(): number;
+  drain(): void;
 }
 
 interface NativePacketSocket {
@@ -204,6 +205,11 @@ export class VrrpSocket {
    */
   get kernelDrops(): number {
     return this.#native.kernelDrops();
+  }
+
+  /** Reads and delivers what is queued now (onPacket runs before this returns); no-op once closed. */
+  drain(): void {
+    this.#native.drain();
   }
 
   /** SO_RCVBUF as the kernel set it. */

@@ -11,6 +11,7 @@ export const nullTransport: VrrpTransport = {
   onSendError: () => undefined,
   onReceiveError: () => undefined,
   kernelDrops: 0,
+  drain: () => undefined,
   close: () => undefined,
 };
 

@@ -81,6 +81,11 @@ export interface VrrpTransport {
   onReceiveError(listener: (error: NetError, fatal: boolean) => void): void;
   /** Datagrams the kernel dropped since the socket opened: its receive queue was full (SO_RXQ_OVFL). */
   readonly kernelDrops: number;
+  /**
+   * Reads what the kernel has queued now and delivers it to the packet listener before it
+   * returns: asked before a Backup declares its Active router down (instance-driver.ts).
+   */
+  drain(): void;
   close(): void;
 }
 

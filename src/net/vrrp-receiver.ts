@@ -56,6 +56,11 @@ export class VrrpReceiver {
     return this.socket.kernelDrops;
   }
 
+  /** Delivers what the kernel has queued now, before returning. */
+  drain(): void {
+    this.socket.drain();
+  }
+
   /** SO_RCVBUF as the kernel set it. */
   receiveBufferBytes(): number {
     return this.socket.receiveBufferBytes();

@@ -438,7 +438,7 @@ export class InstanceDriver {
         this.ports.scheduler.schedule(
           this.timerKey(action.timer),
           action.at,
-          (firedAt) => this.handle({ type: 'timer', timer: action.timer, now: firedAt }),
+          (firedAt) => this.onTimer(action.timer, action.at, firedAt),
           PRECISE_TIMERS.has(action.timer),
         );
         return;
@@ -562,6 +562,18 @@ export class InstanceDriver {
       },
       `${this.name}: ${STATE_LABEL[from]} -> ${STATE_LABEL[to]} (${reason})${role.matches ? '' : `; the failover group expects this node to be ${role.expected}`}`,
     );
+  }
+
+  private onTimer(timer: TimerName, armedFor: number, firedAt: number): void {
+    if (timer === 'activeDown') {
+      // Before the Active router is declared down, read what the socket holds: libuv runs timers
+      // before it polls, so after a busy turn (a start-up, a flood, a stalled machine) the
+      // advertisement that resets this timer (RFC 9568 §6.4.2) may be waiting in the kernel
+      // while the timer fires. Read, it re-arms the timer, and this firing is out of date.
+      this.transport.drain();
+      if (this.state.timers.activeDown !== armedFor) return;
+    }
+    this.handle({ type: 'timer', timer, now: firedAt });
   }
 
   private timerKey(timer: TimerName): string {

@@ -81,6 +81,7 @@ export class ReceiveHub {
       get kernelDrops() {
         return hub.kernelDrops;
       },
+      drain: () => this.socket?.drain(),
       close: () => this.close(),
     };
     this.openSocket();

@@ -37,6 +37,13 @@ export class FakeTransport implements VrrpTransport {
   deliver(packet: InboundPacket): void {
     this.listener?.(packet);
   }
+  /** Packets the kernel has, not yet read: drain() delivers them (a busy loop, a late timer). */
+  readonly queued: InboundPacket[] = [];
+  drains = 0;
+  drain(): void {
+    this.drains++;
+    for (const packet of this.queued.splice(0)) this.deliver(packet);
+  }
   failReceive(error: NetError, fatal: boolean): void {
     this.receiveError?.(error, fatal);
   }

@@ -213,3 +213,21 @@ t.test('every datagram is accounted for in the socket snapshot, kernel drops ove
   t.equal(hub.snapshot().kernelDrops, 9, 'and the new socket’s add to them');
   t.equal(hub.transport.kernelDrops, 9, 'the drivers’ transport says the same');
 });
+
+t.test('an advertisement waiting in the socket when the Active_Down_Timer fires resets it: no takeover', async (t) => {
+  const { driver, transport, time } = setup();
+  driver.start();
+  time.advanceTo(200);
+  transport().deliver(packet);
+  // The next advertisement reached the kernel, but the loop was busy: it is still queued when
+  // the timer's deadline comes (libuv runs timers before it polls).
+  time.advanceTo(290);
+  transport().queued.push({ ...packet, ageMs: 0 });
+  time.advanceTo(200 + DOWN_MS + 5);
+  t.equal(driver.current.name, 'backup', 'the live Active router is not declared down');
+  t.ok(transport().drains >= 1, 'the socket was read before deciding');
+  t.equal(driver.counters.advertsReceived, 2);
+  // Nothing more comes: then it is down, an Active_Down_Interval after the drained one.
+  time.advanceTo(200 + 2 * DOWN_MS + 10);
+  t.equal(driver.current.name, 'active');
+});
