@@ -745,8 +745,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
                                                    METHOD("kernelDrops", vrrp_kernel_drops), METHOD("drain", vrrp_drain)};
   const napi_property_descriptor packet_methods[] = {METHOD("send", packet_send), METHOD("close", packet_close)};
   napi_value vrrp_class, packet_class;
-  NAPI(env, napi_define_class(env, "VrrpSocket", NAPI_AUTO_LENGTH, vrrp_new, NULL, 6, vrrp_methods, &vrrp_class));
-  NAPI(env, napi_define_class(env, "PacketSocket", NAPI_AUTO_LENGTH, packet_new, NULL, 2, packet_methods, &packet_class));
+  NAPI(env, napi_define_class(env, "VrrpSocket", NAPI_AUTO_LENGTH, vrrp_new, NULL, sizeof vrrp_methods / sizeof vrrp_methods[0], vrrp_methods, &vrrp_class));
+  NAPI(env, napi_define_class(env, "PacketSocket", NAPI_AUTO_LENGTH, packet_new, NULL, sizeof packet_methods / sizeof packet_methods[0], packet_methods, &packet_class));
   NAPI(env, napi_set_named_property(env, exports, "VrrpSocket", vrrp_class));
   NAPI(env, napi_set_named_property(env, exports, "PacketSocket", packet_class));
   napi_value notify_fn;

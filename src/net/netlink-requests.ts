@@ -10,8 +10,8 @@
  * event loop instead of one per turn, which put the last add hundreds of milliseconds behind
  * the first and past the address bound (role-addresses.ts) of its instance.
  *
- * When it can go out, a request is sent before request() returns: the addresses of a takeover
- * are in place before its gratuitous ARP of the same turn. Address changes waiting for their
+ * When it can go out, a request is handed to the package before request() returns (which
+ * writes it at once if its own queue is empty, else in the poll phase). Address changes waiting for their
  * turn go ahead of waiting dumps (never of the one in flight): a takeover must not wait behind a
  * resync of every address.
  */

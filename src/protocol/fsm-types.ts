@@ -15,7 +15,7 @@ export type StateName = 'initialize' | 'backup' | 'active' | 'fault';
  * startup: the start-up delay (an extension, as keepalived's startup_delay).
  * preempt: the preemption delay (an extension, as keepalived's preempt_delay).
  */
-export type TimerName = 'adver' | 'activeDown' | 'startup' | 'preempt';
+export type TimerName = 'adver' | 'activeDown' | 'startup' | 'preempt' | 'nudge';
 
 /**
  * Built by the runtime from the configuration and passed to every step(); a reload may change
@@ -98,6 +98,8 @@ export interface InstanceState {
    * priority-0 advertisements cannot make it send (and announce) as fast as they arrive.
    */
   readonly answeredAt: number;
+  /** Priority-1 requests still to send after giving the role to a better router (fsm.ts PARTING_NUDGES). */
+  readonly nudgesLeft: number;
   /** When the state was entered and why. */
   readonly since: number;
   readonly reason: TransitionReason | null;

@@ -38,6 +38,13 @@ export const RELEASE_PRIORITY = 0;
  * the Active router's immediate answer resets their timers.
  */
 export const NUDGE_PRIORITY = 1;
+/**
+ * After giving the role to a better router, the priority-1 request is sent this many times, one
+ * Advertisement_Interval apart: this router announced the addresses, and if the winner heard
+ * none of its advertisements (a lossy link) it would never re-announce, leaving the neighbours
+ * pointing here. One of them getting through is enough; the winner answers once per interval.
+ */
+export const PARTING_NUDGES = 3;
 
 /** Advertisement_Intervals the group master listens at start (others: 3, Active_Down_Interval). */
 export const GROUP_MASTER_START_INTERVALS = 2;
@@ -55,6 +62,7 @@ export function initialState(params: InstanceParams, now: number): InstanceState
     activeAddress: null,
     activePriority: null,
     answeredAt: -Infinity,
+    nudgesLeft: 0,
     since: now,
     reason: null,
   };
@@ -109,8 +117,8 @@ function becomeActive(d: Draft, reason: TransitionReason): void {
   d.state.activeAddress = d.params.primaryAddress;
   d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
   // §6.4.2 "Send an ADVERTISEMENT" comes first: it needs no address, and it is what the other
-  // routers time. Then the addresses (the netlink add is carried out within its send, so they
-  // are in place when) the gratuitous ARP / NA tells the neighbours where they live.
+  // routers time. Then the addresses, then the gratuitous ARP / NA that tells the neighbours
+  // where they live (see address-keeper.ts for when the add reaches the kernel).
   d.actions.push({ type: 'send-advert', priority: d.state.priority });
   // §6.1 Accept_Mode; the owner always accepts packets to its own addresses (§6.4.3).
   d.actions.push({ type: 'add-vips', accept: d.params.acceptMode || d.params.priority === OWNER_PRIORITY });
@@ -285,6 +293,10 @@ function onBackup(d: Draft, event: FsmEvent): void {
     case 'startup':
       return;
     case 'timer':
+      if (event.timer === 'nudge') {
+        nudgeAgain(d);
+        return;
+      }
       if (d.state.held) {
         // Stepped down: keep listening, never take the role.
         if (event.timer === 'activeDown') armActiveDown(d, activeDownIntervalMs(d.state.priority, d.state.activeAdverIntervalCs), 'silence');
@@ -339,6 +351,14 @@ function onBackup(d: Draft, event: FsmEvent): void {
   }
 }
 
+/** One of the PARTING_NUDGES, while the better router it gave way to is still the one heard. */
+function nudgeAgain(d: Draft): void {
+  if (d.state.nudgesLeft <= 0 || d.state.activePriority === null || d.state.activePriority <= NUDGE_PRIORITY) return;
+  d.state.nudgesLeft--;
+  d.actions.push({ type: 'send-advert', priority: NUDGE_PRIORITY });
+  if (d.state.nudgesLeft > 0) arm(d, 'nudge', d.now + intervalMs(d.params.advertIntervalCs));
+}
+
 function sendAdvertNow(d: Draft): void {
   d.actions.push({ type: 'send-advert', priority: d.state.priority });
   arm(d, 'adver', d.now + intervalMs(d.params.advertIntervalCs));
@@ -366,6 +386,8 @@ function activeOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
     leaveActive(d, 'backup', reason, d.state.priority);
     d.state.activeAddress = event.from;
     d.state.activePriority = priority;
+    d.state.nudgesLeft = PARTING_NUDGES;
+    arm(d, 'nudge', d.now + intervalMs(d.params.advertIntervalCs));
     // "Set Active_Adver_Interval to Max Advertise Interval contained in the ADVERTISEMENT;
     //  Recompute the Skew_Time and Active_Down_Interval; Set Active_Down_Timer."
     d.state.activeAdverIntervalCs = maxAdvertIntervalCs;

@@ -8,9 +8,10 @@
  * the worst outcome there is. The owner of the wish (the instance driver) is told when an add
  * keeps failing (so that it can give the role up) and when an address is installed.
  *
- * When nothing is in flight a new change is issued at once, synchronously, so that the netlink
- * add of a takeover is carried out before the announcement of the same step (which follows the
- * advertisement: RFC 9568 §6.4.2).
+ * When nothing is in flight a new change is issued at once, synchronously. The netlink package
+ * writes it to the kernel at once only when its own queue is empty: the first takeover of a
+ * loop turn has its address before its announcement; when many instances take over in one turn,
+ * the others' adds reach the kernel in the poll phase, a little after their announcements.
  */
 
 import type { IpFamily } from '../protocol/ip-address.js';

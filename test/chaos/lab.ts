@@ -35,7 +35,8 @@ export const DAEMON_MEMBERS = [1, 2, 3] as const;
 export const ROGUE_MEMBER = 4;
 const START_PRIORITY: Readonly<Record<number, number>> = { 1: 150, 2: 100, 3: 50 };
 /** As systemd/ipfailoverd.service runs it (its Environment=, read from the unit). */
-const UNIT_ENV = unitLaunch().env;
+/** The unit's Environment= and scheduling (Nice=), as systemd would start the daemon. */
+const UNIT = unitLaunch();
 const READY_TIMEOUT_MS = 15_000;
 const CLIENT_TRAFFIC = fileURLToPath(new URL('./client-traffic.js', import.meta.url));
 
@@ -144,7 +145,7 @@ export class Lab {
 
   /** Starts member's daemon; resolves when its status socket is ready (every instance started). */
   async start(member: number): Promise<number> {
-    const daemon = this.cluster.start(member, this.instances(member), { log: { level: this.logLevel } }, UNIT_ENV);
+    const daemon = this.cluster.start(member, this.instances(member), { log: { level: this.logLevel } }, UNIT.env, UNIT.prefix);
     this.history.push({ member, daemon });
     this.expecting.delete(member);
     for (const family of FAMILIES) this.roles.push({ t: this.now(), member, family, state: 'INIT' });

@@ -314,9 +314,9 @@ t.test('native IPv4 VRRP socket between two namespaces (sending stays on raw-soc
   };
   const packets = (child: Child, message: string) => child.events.filter((e) => e.event === 'packet' && e.message === message);
   /** Blocks `child`'s event loop while `during` runs; resolves once it reads again. */
-  const stalled = async (child: Child, during: () => Promise<void>): Promise<void> => {
+  const stalled = async (child: Child, during: () => Promise<void>, options: { drain?: boolean } = {}): Promise<void> => {
     const release = `${dir}/release-${randomBytes(4).toString('hex')}`;
-    child.command({ cmd: 'stall', until: release });
+    child.command({ cmd: 'stall', until: release, ...options });
     await child.waitFor('stalling', (e) => e.event === 'stalling');
     child.events.splice(child.events.findIndex((e) => e.event === 'stalling'), 1);
     await during();
@@ -386,6 +386,14 @@ t.test('native IPv4 VRRP socket between two namespaces (sending stays on raw-soc
     peerB.command({ cmd: 'stats' });
     const stats = await peerB.waitFor('stats', (e) => e.event === 'stats');
     t.match(stats, { kernelDrops: 0, receiveBufferBytes: RECEIVE_BUFFER_BYTES }, 'sized by SO_RCVBUFFORCE, nothing dropped');
+  });
+
+  await t.test('drain() delivers what is queued before it returns (the Active_Down_Timer reads the socket first)', async (t) => {
+    const message = vrrp4(49, '192.0.2.1', '192.0.2.2');
+    await stalled(peerB, () => python('192.0.2.2', 255, 5, message), { drain: true });
+    const drained = await peerB.waitFor('drained', (e) => e.event === 'drained');
+    t.equal(drained.during, 5, 'all five delivered inside the drain() call, before the loop polled');
+    t.equal(packets(peerB, message).length, 5, 'and none twice');
   });
 
   await t.test('what overflows a full receive queue is counted as kernel drops (SO_RXQ_OVFL): every datagram accounted for', async (t) => {

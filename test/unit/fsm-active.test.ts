@@ -25,6 +25,7 @@ t.test('a higher priority: Backup, a last advertisement (not priority 0), addres
     { type: 'cancel', timer: 'adver' },
     { type: 'send-advert', priority: 100 },
     { type: 'del-vips' },
+    { type: 'arm', timer: 'nudge', at: 9000 + 1000 },
     { type: 'arm', timer: 'activeDown', at: 9000 + activeDownIntervalMs(100, 50) },
   ]);
   t.equal(state.activeAdverIntervalCs, 50);

@@ -38,7 +38,7 @@ const events: FsmEvent[] = [
 /** Timers each state may hold. */
 const allowed: Record<string, TimerName[]> = {
   initialize: ['startup'],
-  backup: ['activeDown', 'preempt'],
+  backup: ['activeDown', 'preempt', 'nudge'],
   active: ['adver'],
   fault: [],
 };

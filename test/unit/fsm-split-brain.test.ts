@@ -9,7 +9,7 @@
 
 import t from 'tap';
 import type { FsmAction, InstanceParams, InstanceState } from '../../src/protocol/fsm-types.js';
-import { NUDGE_PRIORITY, step } from '../../src/protocol/fsm.js';
+import { NUDGE_PRIORITY, PARTING_NUDGES, step } from '../../src/protocol/fsm.js';
 import { activeDownIntervalMs } from '../../src/protocol/timers.js';
 import { ip } from '../helpers/addresses.js';
 import { active, advert, backup, params, run } from '../helpers/fsm.js';
@@ -45,8 +45,26 @@ t.test('the loser leaves with one last advertisement of its own priority, before
     { type: 'cancel', timer: 'adver' },
     { type: 'send-advert', priority: 100 },
     { type: 'del-vips' },
+    { type: 'arm', timer: 'nudge', at: 9000 + 1000 },
     { type: 'arm', timer: 'activeDown', at: 9000 + activeDownIntervalMs(100, 100) },
   ]);
+});
+
+t.test('the loser then asks the winner to re-announce, PARTING_NUDGES times one interval apart, in case its advertisements were lost', async (t) => {
+  let state = run(loserParams, [advert(200, WINNER, 9000, 100)], active(loserParams)).state;
+  const nudges: number[] = [];
+  for (let i = 0; i < PARTING_NUDGES + 2; i++) {
+    const at = state.timers.nudge;
+    if (at === undefined) break;
+    // The winner goes on advertising: the loser stays Backup and keeps hearing it.
+    state = step(loserParams, state, advert(200, WINNER, at - 1, 100)).state;
+    const result = step(loserParams, state, { type: 'timer', timer: 'nudge', now: at });
+    state = result.state;
+    if (result.actions.some((a) => a.type === 'send-advert' && a.priority === NUDGE_PRIORITY)) nudges.push(at);
+  }
+  t.same(nudges, [10000, 11000, 12000], 'one priority-1 request per interval, three in all');
+  t.equal(state.timers.nudge, undefined, 'then no more');
+  t.equal(state.name, 'backup');
 });
 
 t.test('equal priority from a higher address: the loser leaves with a parting advertisement too', async (t) => {

@@ -13,7 +13,8 @@
  *   unref  opens the transport and unref()s it: the process exits by itself.
  * An open that fails reports {event: 'open-error', code, operation} and exits 0.
  * `stall` blocks the event loop (as a busy machine would) until the file it names exists, so
- * that whatever is sent meanwhile waits in the socket's queue.
+ * that whatever is sent meanwhile waits in the socket's queue; with `drain`, it then calls
+ * drain() before the loop may poll and reports how many datagrams that call delivered.
  */
 
 import { existsSync } from 'node:fs';
@@ -28,7 +29,7 @@ import { NetError, type InboundPacket } from '../../../src/net/ports.js';
 type Command =
   | { cmd: 'send'; message: string; src: string; dst: string }
   | { cmd: 'frame'; frame: string }
-  | { cmd: 'stall'; until: string }
+  | { cmd: 'stall'; until: string; drain?: boolean }
   | { cmd: 'stats' }
   | { cmd: 'close' };
 
@@ -37,6 +38,7 @@ interface Receiver {
   send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
   readonly kernelDrops: number;
   receiveBufferBytes(): number;
+  drain(): void;
   unref(): void;
   close(): void;
 }
@@ -60,7 +62,11 @@ const [mode, ifname = '', ifindexText = '0', multicast = '1', familyText = '6'] 
 const ifindex = Number(ifindexText);
 const family = familyText === '4' ? 4 : 6;
 
+/** Packets delivered so far: `stall` with drain counts those that drain() delivered. */
+let delivered = 0;
+
 function packetEvent(packet: InboundPacket): Record<string, unknown> {
+  delivered++;
   return {
     event: 'packet',
     family: packet.family,
@@ -116,6 +122,12 @@ if (mode === 'peer' || mode === 'small') {
       } else if (command.cmd === 'stall') {
         report({ event: 'stalling' });
         while (!existsSync(command.until)) continue;
+        if (command.drain === true) {
+          // Still in the same turn of the loop: only drain() can deliver what was queued.
+          const before = delivered;
+          transport.drain();
+          report({ event: 'drained', during: delivered - before });
+        }
       } else if (command.cmd === 'stats') {
         report({ event: 'stats', kernelDrops: transport.kernelDrops, receiveBufferBytes: transport.receiveBufferBytes() });
       } else {
