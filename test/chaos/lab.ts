@@ -3,7 +3,8 @@
  * tests' Cluster), an nftables bridge table in the hub for isolation and loss, the client's
  * traffic to the failover IPs, and optionally a rogue fourth member holding the IPs statically
  * (no daemon) to show that the soak can fail. It starts and stops daemons as the unit would
- * (the Environment= of systemd/ipfailoverd.service) and records their exits and state transitions.
+ * (the Environment= and Nice= of systemd/ipfailoverd.service) and records their exits and
+ * state transitions.
  *
  * Two failover groups, one per family, on every member:
  *   chaos4  VRID 10, 203.0.113.10/32, unicast to the other members' IPv4 addresses
