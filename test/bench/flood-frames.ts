@@ -14,6 +14,7 @@
 import { encode } from '../../src/protocol/advertisement.js';
 import { internetChecksum, VRRP_IP_PROTOCOL } from '../../src/protocol/checksum.js';
 import type { IpFamily } from '../../src/protocol/ip-address.js';
+import { buildIpv4Packet } from '../../src/protocol/ipv4-packet.js';
 import { ip, VRRP_GROUP_V4, VRRP_GROUP_V6 } from '../helpers/addresses.js';
 
 export type FloodKind = 'unknown-vrid' | 'bad-checksum' | 'bad-ttl' | 'low-priority';
@@ -53,20 +54,12 @@ function ethernet(family: IpFamily, payload: Uint8Array): Uint8Array {
 }
 
 function ipv4(src: Uint8Array, ttl: number, message: Uint8Array): Uint8Array {
-  const packet = new Uint8Array(20 + message.length);
-  packet[0] = 0x45;
-  packet[1] = 0xc0;
-  packet[2] = packet.length >> 8;
-  packet[3] = packet.length & 0xff;
+  const packet = buildIpv4Packet(src, VRRP_GROUP_V4, message);
   packet[8] = ttl;
-  packet[9] = VRRP_IP_PROTOCOL;
-  packet.set(src, 12);
-  packet.set(VRRP_GROUP_V4, 16);
   // AF_PACKET frames go out as given: the header checksum is ours to fill.
   const sum = internetChecksum([packet.subarray(0, 20)]);
   packet[10] = sum >> 8;
   packet[11] = sum & 0xff;
-  packet.set(message, 20);
   return packet;
 }
 
