@@ -40,7 +40,12 @@ export function checkQuietTimes(record: SoakRecord, bounds: Bounds): SettleResul
       const settled = checkSettle(record, bounds, w, next, family, violations);
       if (settled === undefined) continue;
       settleMs.push(settled.at - w.heal);
-      checkNeighbour(record, bounds, w, next, family, settled, violations);
+      // A member that is master for a few ms after the heal (its Active_Down_Timer ran out on
+      // the fault's silence) may never show among the sampled holders, yet its announcement
+      // moves the client's entry: for the neighbour, the group has settled once the last such
+      // mastership the daemons logged has ended too.
+      const neighbourFrom = Math.max(settled.at, lastMastershipChange(record, w.heal, next, family));
+      checkNeighbour(record, bounds, w, next, family, { at: neighbourFrom, holder: settled.holder }, violations);
     }
     checkRecovered(record, bounds, w, next, violations);
   });
@@ -71,6 +76,19 @@ function checkSettle(record: SoakRecord, bounds: Bounds, w: FaultWindow, next: n
     out.push({ invariant: 'expected-holder', t: last.start, family, member: holder, window: ref(w), detail: `m${holder} holds, but m${expected} has the highest priority (${JSON.stringify(w.priorities[family])})` });
   }
   return { at: last.start, holder };
+}
+
+/** The last time in (from, to) a member of `family` became MASTER or left it, by the daemons' logs. */
+function lastMastershipChange(record: SoakRecord, from: number, to: number, family: Family): number {
+  let last = -Infinity;
+  const previous = new Map<number, string>();
+  for (const change of [...record.roles].sort((a, b) => a.t - b.t)) {
+    if (change.family !== family) continue;
+    const before = previous.get(change.member);
+    previous.set(change.member, change.state);
+    if (change.t > from && change.t < to && (change.state === 'MASTER' || before === 'MASTER')) last = change.t;
+  }
+  return last;
 }
 
 function checkNeighbour(record: SoakRecord, bounds: Bounds, w: FaultWindow, next: number, family: Family, settled: { at: number; holder: number }, out: Violation[]): void {

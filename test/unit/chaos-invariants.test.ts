@@ -142,6 +142,19 @@ t.test('neighbour: the entry moves away from the holder in the quiet time', asyn
   t.same(found(record({ samples: [at(0, []), at(800, [1]), at(9000, [1], null), at(9100, [1])] })), []);
 });
 
+t.test('neighbour: a member master for a few ms after the heal, unseen by the sampler, moves the settle for the neighbour', async (t) => {
+  // m1 holds; after a loss window on m3 healed at 6 s, m2's timer runs out on the fault's
+  // silence: MASTER at 6050 for 4 ms (too short for the holder samples), its announcement moving
+  // the client's entry; m1 re-announces 30 ms later.
+  const windows = [STARTUP, window(1, 'loss', 5000, 6000, 3)];
+  const blip = [...roles(6050, { 2: 'MASTER' }), ...roles(6054, { 2: 'BACKUP' })];
+  const fixed = [at(0, []), at(800, [1]), at(6049, [1], MAC[2] as string), at(6084, [1])];
+  t.same(found(record({ samples: fixed, windows, roles: [...record().roles, ...blip] })), [], 'back at the holder within the second after that mastership ended');
+  t.same(found(record({ samples: fixed, windows })), ['neighbour'], 'without the logged mastership it is a stray');
+  const stuck = [at(0, []), at(800, [1]), at(6049, [1], MAC[2] as string)];
+  t.same(found(record({ samples: stuck, windows, roles: [...record().roles, ...blip] })), ['neighbour'], 'still at the blip’s MAC a second later: a violation');
+});
+
 t.test('recovered: an instance still in FAULT past the settle bound', async (t) => {
   const stuck = [...BASE_ROLES, ...roles(5010, { 3: 'STOPPED' }), ...roles(5500, { 3: 'INIT' }), ...roles(6000, { 3: 'FAULT' })];
   const verdict = checkSoak(record({ roles: stuck }), BOUNDS);
