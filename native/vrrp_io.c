@@ -352,6 +352,14 @@ static void receive_batch(vrrp_t *s, napi_value self) {
   if (err != 0 && s->fd >= 0) report_error(s, self, err, "recvmsg", 0);
 }
 
+/* What close() left for after a callback: the async context, once the socket is closed. */
+static void finish_close(vrrp_t *s) {
+  if (s->fd < 0 && s->async != NULL) {
+    napi_async_destroy(s->env, s->async);
+    s->async = NULL;
+  }
+}
+
 static void on_readable(uv_poll_t *handle, int status, int events) {
   vrrp_t *s = handle->data;
   napi_handle_scope scope;
@@ -369,10 +377,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     }
     s->in_callback = 0;
   }
-  if (s->fd < 0 && s->async != NULL) { /* closed by a listener: finish what close() left */
-    napi_async_destroy(s->env, s->async);
-    s->async = NULL;
-  }
+  finish_close(s); /* closed by a listener */
   napi_close_handle_scope(s->env, scope);
 }
 
@@ -533,10 +538,7 @@ static napi_value vrrp_close(napi_env env, napi_callback_info info) {
   vrrp_t *s = unwrap_this(env, info, &argc, NULL);
   if (s == NULL) return NULL;
   vrrp_shutdown(env, s);
-  if (!s->in_callback && s->async != NULL) { /* else on_readable destroys it on its way out */
-    napi_async_destroy(env, s->async);
-    s->async = NULL;
-  }
+  if (!s->in_callback) finish_close(s); /* else the callback (on_readable, drain) does on its way out */
   return NULL;
 }
 
@@ -555,10 +557,7 @@ static napi_value vrrp_drain(napi_env env, napi_callback_info info) {
   s->in_callback = 1;
   receive_batch(s, self);
   s->in_callback = 0;
-  if (s->fd < 0 && s->async != NULL) { /* closed by a listener: finish what close() left */
-    napi_async_destroy(env, s->async);
-    s->async = NULL;
-  }
+  finish_close(s); /* closed by a listener */
   return NULL;
 }
 

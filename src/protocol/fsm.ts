@@ -338,7 +338,7 @@ function onBackup(d: Draft, event: FsmEvent): void {
       // Not an Active router of priority 1 itself: an equal priority goes by address (§6.4.3),
       // and a higher one here would take its role away.
       // Nor anybody not heard yet (activePriority null): nobody to ask.
-      if (d.state.activePriority === null || d.state.activePriority <= NUDGE_PRIORITY) return;
+      if (!someoneToNudge(d)) return;
       d.actions.push({ type: 'send-advert', priority: NUDGE_PRIORITY });
       return;
     case 'reconfigured':
@@ -351,9 +351,14 @@ function onBackup(d: Draft, event: FsmEvent): void {
   }
 }
 
+/** An Active router is known that a priority-1 request outranks nobody of (see stray-removed). */
+function someoneToNudge(d: Draft): boolean {
+  return d.state.activePriority !== null && d.state.activePriority > NUDGE_PRIORITY;
+}
+
 /** One of the PARTING_NUDGES, while the better router it gave way to is still the one heard. */
 function nudgeAgain(d: Draft): void {
-  if (d.state.nudgesLeft <= 0 || d.state.activePriority === null || d.state.activePriority <= NUDGE_PRIORITY) return;
+  if (d.state.nudgesLeft <= 0 || !someoneToNudge(d)) return;
   d.state.nudgesLeft--;
   d.actions.push({ type: 'send-advert', priority: NUDGE_PRIORITY });
   if (d.state.nudgesLeft > 0) arm(d, 'nudge', d.now + intervalMs(d.params.advertIntervalCs));
