@@ -125,6 +125,9 @@ const TRACK: SchemaObject = {
           rise: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
           fall: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
           weight: weight(0),
+          // Unproven until it passes (rise-fall.ts says why); true starts it healthy, as
+          // keepalived's scripts without init_fail, for operators who prefer that.
+          initiallyHealthy: { type: 'boolean', default: false },
         },
       },
     },
@@ -194,6 +197,10 @@ const INSTANCE: SchemaObject = {
     // On the other members: the configured master's own address, so that a member taking the role
     // at first start while the configured master is alive can name it in a warning.
     groupMasterAddress: ADDRESS,
+    // With groupMasterAddress: how long a member that hears nobody at start waits for the
+    // configured master before taking the role (it may still be booting); 0 turns it off. Only
+    // the first election after start-up waits, never a failover. Bounded like the other delays.
+    groupMasterWaitMs: { ...delayMs(ONE_HOUR_MS), default: 10_000 },
     // Matters for IPv4 only (IPv6 has one form): RFC 9568 §5.2.8 sums the
     // VRRP message alone, RFC 5798 put an IPv4 pseudo-header in front of it.
     // keepalived and FRR send the RFC 5798 form by default, so defaulting to

@@ -52,6 +52,8 @@ export interface TrackScriptConfig {
   /** Consecutive failures that make a healthy script failed. */
   readonly fall: number;
   readonly weight: number;
+  /** Healthy before its first run (then `fall` failures make it failed); default false: unproven. */
+  readonly initiallyHealthy: boolean;
 }
 
 /**
@@ -96,6 +98,11 @@ export interface InstanceConfig {
   readonly groupMaster: boolean;
   /** On other members: the configured master's address, named when this member displaces it. */
   readonly groupMasterAddress: IpAddress | undefined;
+  /**
+   * On a member with groupMasterAddress: how long after start-up it waits for the configured
+   * master (or any Active router) before taking the role itself; 0 = no wait.
+   */
+  readonly groupMasterWaitMs: number;
   readonly checksum: ChecksumMode;
   readonly announce: AnnounceConfig;
   readonly track: TrackConfig;

@@ -36,6 +36,13 @@ export interface InstanceParams {
   readonly acceptMode: boolean;
   /** This member is the IP failover group's configured master. */
   readonly groupMaster: boolean;
+  /**
+   * Extension for IP failover groups: on a member that knows the configured master, how long
+   * after start-up it holds back from taking the role while it has heard nobody (the configured
+   * master may still be booting). 0 = no wait: the configured master itself, a member that does
+   * not know it, or an operator who turned the wait off. Only the first election counts.
+   */
+  readonly groupMasterWaitMs: number;
   /** Local primary IPvX address (the source of our advertisements), for the §6.4.3 tie-break. */
   readonly primaryAddress: Uint8Array;
 }
@@ -82,6 +89,15 @@ export interface InstanceState {
   readonly faults: readonly string[];
   /** Set by the start-up event, cleared by shutdown. */
   readonly started: boolean;
+  /**
+   * True from initialisation until this router has been Active or heard any advertisement: the
+   * group's first election since this daemon started is still open. While it is, the start-up
+   * preferences hold (the configured master's shorter wait, a member's groupMasterWaitMs), also
+   * when the router comes out of a start-up Fault; once it is over, failover timing is RFC 9568's.
+   */
+  readonly firstElection: boolean;
+  /** When §6.4.1 start-up ran (after the start-up delay): groupMasterWaitMs counts from here. */
+  readonly startedAt: number;
   /** Stepped down by an operator: stays Backup (never takes the role) until resumed. */
   readonly held: boolean;
   /** Address of the Active router last accepted, as a Backup; ours while Active. */

@@ -58,6 +58,8 @@ export function initialState(params: InstanceParams, now: number): InstanceState
     downCause: 'startup',
     faults: [],
     started: false,
+    firstElection: true,
+    startedAt: now,
     held: false,
     activeAddress: null,
     activePriority: null,
@@ -113,6 +115,7 @@ function forgetActive(d: Draft): void {
 /** Backup → Active, or Initialize → Active for the owner (§6.4.1, §6.4.2 "Active_Down_Timer fires"). */
 function becomeActive(d: Draft, reason: TransitionReason): void {
   enter(d, 'active', reason);
+  d.state.firstElection = false;
   cancelAll(d);
   d.state.activeAddress = d.params.primaryAddress;
   d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
@@ -143,6 +146,7 @@ function leaveActive(d: Draft, to: StateName, reason: TransitionReason, parting:
 /** §6.4.1 start-up, after the optional start-up delay. */
 function start(d: Draft): void {
   cancel(d, 'startup');
+  d.state.startedAt = d.now;
   if (d.state.faults.length > 0) {
     enter(d, 'fault', 'fault');
     return;
@@ -155,15 +159,59 @@ function start(d: Draft): void {
   enter(d, 'backup', 'startup');
   d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
   forgetActive(d);
-  // The group's configured master is preferred at start: it listens for two
-  // Advertisement_Intervals (plus its Skew_Time) instead of three. An Active router advertises
-  // within that time even if one advertisement is lost, so it still defers to one that is there;
-  // if nobody is, it takes the role a full interval sooner than any other member, which is what
-  // makes it the master at initial provisioning.
-  const waitMs = d.params.groupMaster
-    ? GROUP_MASTER_START_INTERVALS * intervalMs(d.params.advertIntervalCs) + skewTimeMs(d.state.priority, d.params.advertIntervalCs)
-    : activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs);
-  armActiveDown(d, waitMs, 'startup');
+  armFirstElectionWait(d);
+}
+
+/**
+ * How long a Backup that has heard nobody listens before it takes the role, from entering
+ * Backup: §6.4.1's Active_Down_Interval, or less for the group's configured master. The
+ * configured master is preferred at start: it listens for two Advertisement_Intervals (plus its
+ * Skew_Time) instead of three. An Active router advertises within that time even if one
+ * advertisement is lost, so it still defers to one that is there; if nobody is, it takes the
+ * role a full interval sooner than any other member, which is what makes it the master at
+ * initial provisioning.
+ */
+function startListenMs(d: Draft): number {
+  const { priority } = d.state;
+  const interval = d.params.advertIntervalCs;
+  return d.params.groupMaster
+    ? GROUP_MASTER_START_INTERVALS * intervalMs(interval) + skewTimeMs(priority, interval)
+    : activeDownIntervalMs(priority, interval);
+}
+
+/**
+ * The Active_Down_Timer of a Backup in the group's first election: entering Backup at start-up,
+ * or leaving a Fault entered before anybody was heard (a health check still proving itself, a
+ * link late to come up). What gives the start-up preferences is that the router is starting,
+ * not that it came to Backup first. A member that knows the configured master also holds back
+ * until groupMasterWaitMs after start-up, plus its Skew_Time so that the members' order stays
+ * the RFC's (a higher priority first): the configured master may still be booting, and the
+ * provider routes the IP to it at provisioning. Any advertisement ends this (backupOnAdvert).
+ */
+function armFirstElectionWait(d: Draft): void {
+  let at = d.now + startListenMs(d);
+  if (d.params.groupMasterWaitMs > 0) {
+    const skew = skewTimeMs(d.state.priority, d.params.advertIntervalCs);
+    at = Math.max(at, d.state.startedAt + d.params.groupMasterWaitMs + skew);
+  }
+  armActiveDown(d, at - d.now, 'startup');
+}
+
+/**
+ * The first election ends with the first advertisement heard: somebody is or was Active, and
+ * RFC 9568's rules apply from now on. Where the timer is kept (a preemption, §6.4.2 "Discard
+ * the ADVERTISEMENT") it goes back to the start-up deadline the RFC gives, if the wait for the
+ * configured master had put it later: a higher-priority member that comes up beside a
+ * lower-priority Active router preempts it as soon as without the wait.
+ */
+function endFirstElection(d: Draft): void {
+  if (!d.state.firstElection) return;
+  d.state.firstElection = false;
+  const deadline = d.timers.activeDown;
+  const rfcDeadline = d.state.since + startListenMs(d);
+  if (d.state.downCause === 'startup' && deadline !== undefined && deadline > rfcDeadline) {
+    armActiveDown(d, Math.max(0, rfcDeadline - d.now), 'startup');
+  }
 }
 
 function addFault(d: Draft, source: string): void {
@@ -268,6 +316,7 @@ function reconsiderPreemption(d: Draft): void {
 function backupOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>): void {
   const { priority, maxAdvertIntervalCs } = event.adv;
   if (priority === RELEASE_PRIORITY) {
+    d.state.firstElection = false;
     // "Set the Active_Down_Timer to Skew_Time." Nobody is Active now: nobody to preempt.
     d.state.activePriority = null;
     cancel(d, 'preempt');
@@ -279,11 +328,13 @@ function backupOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
   d.state.activePriority = priority;
   if (decidePreemption(d)) {
     // "Discard the ADVERTISEMENT": the timer keeps running and this router preempts when it fires.
+    endFirstElection(d);
     d.state.downCause = 'preempt';
     return;
   }
   // "Set Active_Adver_Interval to Max Advertise Interval contained in the ADVERTISEMENT;
   //  Recompute the Skew_Time; Recompute the Active_Down_Interval; Reset the Active_Down_Timer."
+  d.state.firstElection = false;
   d.state.activeAdverIntervalCs = maxAdvertIntervalCs;
   armActiveDown(d, activeDownIntervalMs(d.state.priority, maxAdvertIntervalCs), 'silence');
 }
@@ -489,8 +540,10 @@ function onFault(d: Draft, event: FsmEvent): void {
       enter(d, 'backup', 'fault-cleared');
       d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
       forgetActive(d);
-      // As at start-up: nobody has been heard yet, so a takeover is "no-active-seen".
-      armActiveDown(d, activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs), 'startup');
+      // As at start-up: nobody has been heard yet, so a takeover is "no-active-seen". Before the
+      // group's first election the start-up preferences hold (armFirstElectionWait).
+      if (d.state.firstElection) armFirstElectionWait(d);
+      else armActiveDown(d, activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs), 'startup');
       return;
     case 'priority':
       d.state.priority = event.priority;

@@ -177,6 +177,8 @@ export class InstanceDriver {
       // true, as keepalived outside vrrp_strict). See README, "Configuration".
       acceptMode: true,
       groupMaster: config.groupMaster,
+      // Only a member that knows the configured master waits for it (README, "Configuration").
+      groupMasterWaitMs: !config.groupMaster && config.groupMasterAddress !== undefined ? config.groupMasterWaitMs : 0,
       primaryAddress: this.setup.source,
     };
   }

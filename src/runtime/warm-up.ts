@@ -28,7 +28,7 @@ export async function rehearseTakeover(config: InstanceConfig, link: LinkInfo): 
   const bytes = (text: string) => parseAddress(text) ?? new Uint8Array(config.family === 4 ? 4 : 16);
   const driver = new InstanceDriver(
     {
-      config: { ...config, startupDelayMs: 0, groupMaster: false, track: { interfaces: [], scripts: [], files: [] }, notify: [] },
+      config: { ...config, startupDelayMs: 0, groupMaster: false, groupMasterWaitMs: 0, track: { interfaces: [], scripts: [], files: [] }, notify: [] },
       link,
       source: bytes(config.family === 4 ? '192.0.2.1' : 'fe80::1'),
       destinations: [bytes(config.family === 4 ? '224.0.0.18' : 'ff02::12')],

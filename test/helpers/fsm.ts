@@ -17,6 +17,7 @@ export function params(overrides: Partial<InstanceParams> = {}): InstanceParams 
     startupDelayMs: 0,
     acceptMode: false,
     groupMaster: false,
+    groupMasterWaitMs: 0,
     primaryAddress: LOCAL,
     ...overrides,
   };

@@ -48,7 +48,7 @@ export class FakeFiles {
 }
 
 export function scriptConfig(name: string, overrides: Partial<TrackScriptConfig> = {}): TrackScriptConfig {
-  return { name, command: [`/checks/${name}`, '--arg'], intervalMs: 2000, timeoutMs: 500, rise: 1, fall: 1, weight: 0, ...overrides };
+  return { name, command: [`/checks/${name}`, '--arg'], intervalMs: 2000, timeoutMs: 500, rise: 1, fall: 1, weight: 0, initiallyHealthy: false, ...overrides };
 }
 
 export function track(partial: Partial<TrackConfig>): TrackConfig {

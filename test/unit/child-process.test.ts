@@ -146,7 +146,7 @@ t.test('InstanceHealth with real processes: a hung check turns the instance fail
   const health = new InstanceHealth(
     {
       interfaces: [],
-      scripts: [{ name: 'web', command: [check], intervalMs: 300, timeoutMs: 200, rise: 1, fall: 1, weight: 0 }],
+      scripts: [{ name: 'web', command: [check], intervalMs: 300, timeoutMs: 200, rise: 1, fall: 1, weight: 0, initiallyHealthy: false }],
       files: [],
     },
     { scheduler: new Scheduler(), log, instance: 'web' },
@@ -175,7 +175,7 @@ t.test('InstanceHealth with real processes: a missing program keeps a weight-0 s
   const health = new InstanceHealth(
     {
       interfaces: [],
-      scripts: [{ name: 'gone', command: [join(dir, 'no-such-check')], intervalMs: 100, timeoutMs: 100, rise: 1, fall: 1, weight: 0 }],
+      scripts: [{ name: 'gone', command: [join(dir, 'no-such-check')], intervalMs: 100, timeoutMs: 100, rise: 1, fall: 1, weight: 0, initiallyHealthy: false }],
       files: [],
     },
     { scheduler: new Scheduler(), log, instance: 'web' },

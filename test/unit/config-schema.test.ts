@@ -38,6 +38,7 @@ t.test('defaults are applied to everything left out', async (t) => {
     preemptDelayMs: 0,
     startupDelayMs: 0,
     groupMaster: false,
+    groupMasterWaitMs: 10_000,
     checksum: 'rfc5798',
     announce: { count: 5, intervalMs: 200, refreshIntervalMs: 0 },
     track: { interfaces: [], scripts: [], files: [] },
@@ -218,4 +219,14 @@ t.test('a value that is not JSON at all is refused, not thrown', async (t) => {
   const result = validateConfig({ instances: [instance({ name: () => 'web' })] });
   t.equal(result.ok, false);
   if (!result.ok) t.equal(result.errors[0]?.path, '');
+});
+
+t.test('groupMasterWaitMs: 10 s unless given, 0 allowed, whole milliseconds up to an hour', async (t) => {
+  const given = acceptedConfig(configWith(instance({ groupMasterAddress: '192.0.2.1', groupMasterWaitMs: 0 }))).config.instances[0];
+  t.equal(given?.groupMasterWaitMs, 0, '0 turns the wait off');
+  const at = '/instances/0/groupMasterWaitMs';
+  hasIssue(t, errorsOf(t, configWith(instance({ groupMasterWaitMs: -1 }))), at, 'schema.minimum', 'must be >= 0');
+  hasIssue(t, errorsOf(t, configWith(instance({ groupMasterWaitMs: 3_600_001 }))), at, 'schema.maximum', 'must be <= 3600000');
+  hasIssue(t, errorsOf(t, configWith(instance({ groupMasterWaitMs: 1.5 }))), at, 'schema.type', 'must be integer');
+  hasIssue(t, errorsOf(t, configWith(instance({ groupMasterWaitMs: '10s' }))), at, 'schema.type', 'must be integer');
 });

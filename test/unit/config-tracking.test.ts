@@ -33,7 +33,7 @@ t.test('defaults of each tracker and hook', async (t) => {
     notify: [{ command: ['/usr/local/bin/on-change'] }],
   });
   t.same(config.track.interfaces, [{ name: 'eth1', weight: 0 }]);
-  t.same(config.track.scripts, [{ ...SCRIPT, intervalMs: 2000, timeoutMs: 1000, rise: 1, fall: 1, weight: 0 }]);
+  t.same(config.track.scripts, [{ ...SCRIPT, intervalMs: 2000, timeoutMs: 1000, rise: 1, fall: 1, weight: 0, initiallyHealthy: false }]);
   t.same(config.track.files, [{ path: '/run/ipfailoverd/web', weight: 1 }]);
   t.same(config.notify, [{ command: ['/usr/local/bin/on-change'], timeoutMs: 10_000 }]);
 });
@@ -159,4 +159,10 @@ t.test('a script\'s timeout is at most its interval', async (t) => {
   hasIssue(t, errorsOf(t, configWith(instance({ track: { scripts: [{ ...SCRIPT, intervalMs: 500 }] } }))),
     '/instances/0/track/scripts/0/timeoutMs', 'script-timeout', 'longer than intervalMs (500)');
   acceptedConfig(configWith(instance({ track: { scripts: [{ ...SCRIPT, intervalMs: 1000, timeoutMs: 1000 }] } })));
+});
+
+t.test('initiallyHealthy: false unless given, and a boolean', async (t) => {
+  t.equal(accepted({ track: { scripts: [{ ...SCRIPT, initiallyHealthy: true }] } }).track.scripts[0]?.initiallyHealthy, true);
+  hasIssue(t, errorsOf(t, configWith(instance({ track: { scripts: [{ ...SCRIPT, initiallyHealthy: 'yes' }] } }))),
+    '/instances/0/track/scripts/0/initiallyHealthy', 'schema.type', 'must be boolean');
 });

@@ -310,3 +310,19 @@ t.test('an add that netlink never answers gives the role up after the bound, not
   t.equal(instance.current.name, 'fault', 'within the bound');
   t.same(instance.current.faults, ['address-add-failed']);
 });
+
+t.test('groupMasterWaitMs applies to a member that names the configured master, never to the master itself', async (t) => {
+  const takeoverAt = async (overrides: Record<string, unknown>) => {
+    const { instance, time } = driver(overrides);
+    instance.start();
+    const start = time.now();
+    while (instance.current.name !== 'active' && time.now() < start + 60_000) time.advanceTo(time.now() + 10);
+    await instance.stop();
+    return time.now() - start;
+  };
+  const rfc = activeDownIntervalMs(100, 10);
+  t.ok(await takeoverAt({ groupMasterAddress: '192.0.2.9' }) >= 10_000, 'the default wait of 10 s');
+  t.ok(await takeoverAt({ groupMasterAddress: '192.0.2.9', groupMasterWaitMs: 0 }) <= rfc + 10, '0 turns it off');
+  t.ok(await takeoverAt({}) <= rfc + 10, 'a member that does not know the configured master');
+  t.ok(await takeoverAt({ groupMaster: true, groupMasterWaitMs: 30_000 }) <= rfc + 10, 'the configured master');
+});

@@ -261,3 +261,25 @@ t.test('two instances share the scheduler: same script names, separate deadlines
   a.health.stop();
   b.health.stop();
 });
+
+t.test('initiallyHealthy: a script counts as healthy before it runs, and fails after `fall` failures', async (t) => {
+  const { health, runner, changes, advance } = setup(track({
+    scripts: [
+      scriptConfig('web', { initiallyHealthy: true, fall: 2 }),
+      scriptConfig('bonus', { weight: 20, initiallyHealthy: true }),
+      scriptConfig('penalty', { weight: -5, initiallyHealthy: true }),
+    ],
+  }));
+  health.start(new Map());
+  t.same(health.current, { faults: [], priorityDelta: 20 }, 'no fault, the bonus and no penalty before any run');
+  const fail = async (at: number) => {
+    await advance(at);
+    runner.finish('/checks/web', EXIT_1);
+    await settle();
+  };
+  await fail(1);
+  t.equal(health.current.faults.length, 0, 'one failure is not enough with fall 2');
+  await fail(2001);
+  t.same(health.current.faults, ['track-script:web'], 'the second failure makes it failed');
+  t.equal(changes.length, 1);
+});

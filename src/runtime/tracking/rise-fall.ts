@@ -9,7 +9,9 @@
  * never ran: with weight 0 it would leave Fault, with weight > 0 it would get its bonus, and
  * with weight < 0 a freshly restarted node would skip its penalty and could preempt a healthy
  * master only to fall back a moment later. Starting failed only delays a node by
- * (rise - 1) × intervalMs plus one run; keepalived offers the same as `init_fail`.
+ * (rise - 1) × intervalMs plus one run; keepalived offers the same as `init_fail`. An operator
+ * who prefers keepalived's default says so per script (`initiallyHealthy`): it then starts
+ * healthy and needs `fall` failures to fail.
  */
 
 export interface RiseFallState {
@@ -19,6 +21,12 @@ export interface RiseFallState {
 }
 
 export const UNPROVEN: RiseFallState = { healthy: false, streak: 0 };
+export const ASSUMED_HEALTHY: RiseFallState = { healthy: true, streak: 0 };
+
+/** The verdict before the first run. */
+export function initialVerdict(initiallyHealthy: boolean): RiseFallState {
+  return initiallyHealthy ? ASSUMED_HEALTHY : UNPROVEN;
+}
 
 export interface RiseFallLimits {
   readonly rise: number;

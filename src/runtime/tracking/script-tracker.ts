@@ -10,7 +10,7 @@ import type { Scheduler } from '../scheduler.js';
 import { sourceName, type TrackerStatus } from './health-state.js';
 import { PeriodicJob } from './periodic-job.js';
 import type { CheckResult, RunCommand } from './ports.js';
-import { countResult, UNPROVEN, type RiseFallState } from './rise-fall.js';
+import { countResult, initialVerdict, type RiseFallState } from './rise-fall.js';
 
 export interface ScriptTrackerDeps {
   readonly scheduler: Scheduler;
@@ -21,7 +21,7 @@ export interface ScriptTrackerDeps {
 }
 
 export class ScriptTracker {
-  private state: RiseFallState = UNPROVEN;
+  private state: RiseFallState;
   private seenResult = false;
   private readonly source: string;
   private readonly job: PeriodicJob;
@@ -31,6 +31,7 @@ export class ScriptTracker {
     private readonly deps: ScriptTrackerDeps,
     private readonly onChange: () => void,
   ) {
+    this.state = initialVerdict(config.initiallyHealthy);
     this.source = sourceName(this.status);
     this.job = new PeriodicJob(deps.scheduler, `${deps.keyPrefix}/${this.source}`, config.intervalMs, (signal) => this.runOnce(signal), () =>
       deps.log.warn({ track: this.source }, 'track script still running at its next interval: run skipped'),
