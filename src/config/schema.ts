@@ -31,13 +31,16 @@ const ANNOUNCE: SchemaObject = {
   properties: {
     count: { type: 'integer', minimum: 0, maximum: 100, default: 5 },
     intervalMs: { type: 'integer', minimum: 10, maximum: 10_000, default: 200 },
-    // 0 switches the periodic refresh off; anything else must be at least a
-    // second so a typo cannot flood the segment with gratuitous ARP.
+    // On by default: an IP failover group's provider learns where the IP lives from these
+    // announcements alone (no virtual MAC), so a lost burst would misroute the IP until the next
+    // failover; a refresh bounds that to one period, for one frame per address per minute.
+    // 0 switches it off; anything else must be at least a second so a typo cannot flood the
+    // segment with gratuitous ARP.
     refreshIntervalMs: {
       type: 'integer',
       minimum: 0,
       maximum: ONE_DAY_MS,
-      default: 0,
+      default: 60_000,
       if: { exclusiveMinimum: 0 },
       then: { minimum: 1000, errorHints: { minimum: 'must be 0 (off) or >= 1000' } },
     },

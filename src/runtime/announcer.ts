@@ -1,7 +1,7 @@
 /**
  * Gratuitous ARP / unsolicited NA for an instance's virtual addresses, from the NIC's own MAC:
  * a burst on becoming master (count × interval), a fresh burst when a lower-priority master is
- * seen, and an optional periodic refresh while master. The first frame of a burst is sent
+ * seen, and a periodic refresh while master (one frame per address; on by default, see schema.ts). The first frame of a burst is sent
  * synchronously, inside the transition, so it is on the wire within the same millisecond.
  */
 
@@ -86,7 +86,9 @@ export class Announcer {
   private scheduleRefresh(now: number): void {
     this.scheduler.schedule(this.refreshKey, now + this.settings.refreshIntervalMs, (at) => {
       if (this.settings.count === 0 || this.settings.refreshIntervalMs === 0) return;
-      this.remaining = this.settings.count;
+      // One frame per address, not a burst (keepalived's vrrp_garp_master_refresh_repeat is 1 too):
+      // the refresh re-teaches a provider that lost the burst; the next refresh covers its loss.
+      this.remaining = 1;
       this.sendRound(at);
       this.scheduleRefresh(at);
     });

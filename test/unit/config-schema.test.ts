@@ -40,7 +40,7 @@ t.test('defaults are applied to everything left out', async (t) => {
     groupMaster: false,
     groupMasterWaitMs: 10_000,
     checksum: 'rfc5798',
-    announce: { count: 5, intervalMs: 200, refreshIntervalMs: 0 },
+    announce: { count: 5, intervalMs: 200, refreshIntervalMs: 60_000 },
     track: { interfaces: [], scripts: [], files: [] },
     notify: [],
   });
@@ -48,7 +48,7 @@ t.test('defaults are applied to everything left out', async (t) => {
 
 t.test('a partly given nested object keeps its values and gets the other defaults', async (t) => {
   const { config } = acceptedConfig(configWith(instance({ announce: { count: 0 } })));
-  t.same(config.instances[0]?.announce, { count: 0, intervalMs: 200, refreshIntervalMs: 0 });
+  t.same(config.instances[0]?.announce, { count: 0, intervalMs: 200, refreshIntervalMs: 60_000 });
 });
 
 t.test('validation does not modify the caller\'s document', async (t) => {

@@ -120,6 +120,18 @@ t.test('periodic refresh: a new burst every refreshIntervalMs while master, none
   t.equal(frames(), 4, 'no refresh once backup');
 });
 
+t.test('a refresh is one frame per address, not a burst: a lost refresh is covered by the next', async (t) => {
+  const { instance, time, recorder } = driver({ announce: { count: 3, intervalMs: 50, refreshIntervalMs: 1000 } });
+  instance.start();
+  time.advanceTo(400);
+  await new Promise(setImmediate); // the netlink add is answered
+  const frames = () => recorder.calls.filter((c) => c.kind === 'frame').length;
+  time.advanceTo(400 + 500);
+  t.equal(frames(), 3, 'the burst on becoming master: count frames');
+  time.advanceTo(400 + 2500);
+  t.equal(frames(), 5, 'then one frame per refresh, two refreshes in two seconds');
+});
+
 t.test('a reload that turns the refresh off stops it; one that changes it moves it', async (t) => {
   const { instance, time, recorder } = driver({ announce: { count: 1, intervalMs: 50, refreshIntervalMs: 1000 } });
   instance.start();
