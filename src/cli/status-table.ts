@@ -2,11 +2,17 @@
 
 type Row = Record<string, unknown>;
 
+/** At first start, a member holding back for the configured master says for whom and how long. */
+function groupMasterWait(i: Row): string {
+  const wait = i.waitingForGroupMaster as { address: string; remainingMs: number } | null | undefined;
+  return wait == null ? '' : ` (waits ${(wait.remainingMs / 1000).toFixed(1)} s for ${wait.address})`;
+}
+
 const COLUMNS: ReadonlyArray<[string, (i: Row) => string]> = [
   ['INSTANCE', (i) => String(i.name)],
   ['IFACE', (i) => String(i.interface)],
   ['VRID', (i) => String(i.vrid)],
-  ['STATE', (i) => String(i.state) + (i.steppedDown === true ? ' (stepped down)' : '')],
+  ['STATE', (i) => String(i.state) + (i.steppedDown === true ? ' (stepped down)' : '') + groupMasterWait(i)],
   [
     'PRIO',
     (i) => {

@@ -27,5 +27,15 @@ function instanceLine(instance: InstanceConfig): string {
     `addresses=${instance.virtualAddresses.map(formatPrefix).join(',')}`,
     `mode=${mode}`,
     `groupMaster=${instance.groupMaster}`,
+    `firstStart=${firstStart(instance)}`,
   ].join(' ');
+}
+
+/** What this member does at the group's first election (README, "IP failover groups"). */
+function firstStart(instance: InstanceConfig): string {
+  if (instance.groupMaster) return 'leads(takes the role one interval sooner than the others)';
+  const master = instance.groupMasterAddress?.address;
+  if (master === undefined) return 'no-wait(groupMasterAddress unset: the first member to time out takes the IP)';
+  if (instance.groupMasterWaitMs === 0) return `no-wait(groupMasterWaitMs=0)`;
+  return `waits-for(${master},up to ${instance.groupMasterWaitMs}ms)`;
 }

@@ -189,12 +189,19 @@ function startListenMs(d: Draft): number {
  * provider routes the IP to it at provisioning. Any advertisement ends this (backupOnAdvert).
  */
 function armFirstElectionWait(d: Draft): void {
-  let at = d.now + startListenMs(d);
-  if (d.params.groupMasterWaitMs > 0) {
-    const skew = skewTimeMs(d.state.priority, d.params.advertIntervalCs);
-    at = Math.max(at, d.state.startedAt + d.params.groupMasterWaitMs + skew);
-  }
+  const waitEnd = groupMasterWaitEnd(d.params, d.state);
+  const at = Math.max(d.now + startListenMs(d), waitEnd ?? -Infinity);
   armActiveDown(d, at - d.now, 'startup');
+}
+
+/**
+ * When this member's wait for the configured master ends (monotonic ms, the same clock as
+ * `now`), or null when it does not wait: the first election is over, or groupMasterWaitMs is 0.
+ * The status socket shows the same deadline the Active_Down_Timer was armed with.
+ */
+export function groupMasterWaitEnd(params: InstanceParams, state: InstanceState): number | null {
+  if (!state.firstElection || params.groupMasterWaitMs === 0) return null;
+  return state.startedAt + params.groupMasterWaitMs + skewTimeMs(state.priority, params.advertIntervalCs);
 }
 
 /**

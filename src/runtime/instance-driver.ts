@@ -10,7 +10,7 @@
 
 import type { InstanceConfig } from '../config/types.js';
 import { encode, type DecodedAdvertisement } from '../protocol/advertisement.js';
-import { initialState, step } from '../protocol/fsm.js';
+import { groupMasterWaitEnd, initialState, step } from '../protocol/fsm.js';
 import type { FsmAction, FsmEvent, InstanceParams, InstanceState, StateName, TimerName } from '../protocol/fsm-types.js';
 import { groupRole, type RoleReport } from '../protocol/group-role.js';
 import { formatAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
@@ -82,6 +82,8 @@ export interface InstanceSnapshot {
   readonly addressesPending: number;
   readonly virtualAddresses: readonly string[];
   readonly counters: InstanceCounters;
+  /** At first start, a Backup holding back for the configured master (groupMasterWaitMs); else null. */
+  readonly waitingForGroupMaster: { readonly address: string; readonly remainingMs: number } | null;
 }
 
 export interface TransitionRecord {
@@ -538,7 +540,17 @@ export class InstanceDriver {
       addressesPending: this.addresses.pending,
       virtualAddresses: this.config.virtualAddresses.map((p) => `${p.address}/${p.prefixLength}`),
       counters: structuredClone(this.counters),
+      waitingForGroupMaster: this.groupMasterWait(),
     };
+  }
+
+  /** Whether, and how much longer, this Backup waits for the configured master before it may take the role. */
+  private groupMasterWait(): InstanceSnapshot['waitingForGroupMaster'] {
+    const end = groupMasterWaitEnd(this.params, this.state);
+    const master = this.config.groupMasterAddress;
+    const remainingMs = end === null ? 0 : Math.ceil(end - this.ports.scheduler.now());
+    if (this.state.name !== 'backup' || master === undefined || remainingMs <= 0) return null;
+    return { address: master.address, remainingMs };
   }
 
   /** A reload changed the log level: child loggers keep theirs unless told. */
@@ -549,6 +561,7 @@ export class InstanceDriver {
   /** One line per transition, with whether the role now matches the failover group's plan. */
   private logTransition(from: StateName, to: StateName, reason: string, decidedAt: number): void {
     const role = groupRole(this.params.groupMaster, to);
+    const wait = to === 'backup' ? this.groupMasterWait() : null;
     this.log.info(
       {
         // When the decision was taken (the timer or packet), not when this line was written.
@@ -561,8 +574,10 @@ export class InstanceDriver {
         priority: this.state.priority,
         expectedRole: role.expected,
         roleMatches: role.matches,
+        ...(wait === null ? {} : { waitsForGroupMaster: wait.address, waitMs: wait.remainingMs }),
       },
-      `${this.name}: ${STATE_LABEL[from]} -> ${STATE_LABEL[to]} (${reason})${role.matches ? '' : `; the failover group expects this node to be ${role.expected}`}`,
+      `${this.name}: ${STATE_LABEL[from]} -> ${STATE_LABEL[to]} (${reason})${role.matches ? '' : `; the failover group expects this node to be ${role.expected}`}` +
+        (wait === null ? '' : `; waits up to ${wait.remainingMs} ms for the configured master ${wait.address} before taking the IP`),
     );
   }
 

@@ -25,6 +25,8 @@ t.test('--check-config on a valid file prints a summary and exits 0', async (t) 
   t.match(stdout, 'addresses=203.0.113.10/32 mode=multicast groupMaster=true');
   t.match(stdout, 'instance db: interface=eth0 vrid=52 family=IPv6 priority=100');
   t.match(stdout, 'mode=unicast(2001:db8:0:1::2,2001:db8:0:1::3) groupMaster=false');
+  t.match(stdout, 'groupMaster=true firstStart=leads(', 'what each member does at first start');
+  t.match(stdout, 'firstStart=waits-for(2001:db8:0:1::2,up to 10000ms)');
 });
 
 t.test('--check-config prints warnings with their path', async (t) => {

@@ -65,4 +65,6 @@ t.test('the status table: one row per instance, mismatches and step-downs spelle
   t.match(lines[1], /^web\s+eth0\s+51\s+MASTER\s+150\s+192\.0\.2\.1\s+2026-11-22 10:00:00Z\s+no-active-seen\s+ok$/);
   t.match(lines[2], /BACKUP \(stepped down\)\s+80 \(100\).*MISMATCH \(group expects master\)$/);
   t.match(text, /web: sent 10, received 2, transitions 2, announcements 5, dropped bad-ttl=3/);
+  const waiting = formatStatusTable([instance({ state: 'BACKUP', waitingForGroupMaster: { address: '192.0.2.9', remainingMs: 6250 } })]);
+  t.match(waiting.split('\n')[1], /BACKUP \(waits 6\.3 s for 192\.0\.2\.9\)/, 'a member waiting for the configured master');
 });

@@ -338,3 +338,19 @@ t.test('groupMasterWaitMs applies to a member that names the configured master, 
   t.ok(await takeoverAt({}) <= rfc + 10, 'a member that does not know the configured master');
   t.ok(await takeoverAt({ groupMaster: true, groupMasterWaitMs: 30_000 }) <= rfc + 10, 'the configured master');
 });
+
+t.test('a member waiting for the configured master says so: status and its Backup line, until it hears it', async (t) => {
+  const { instance, time, lines } = driver({ groupMasterAddress: '192.0.2.9' });
+  instance.start();
+  const backup = lines.find((l) => l.to === 'BACKUP');
+  t.equal(backup?.waitsForGroupMaster, '192.0.2.9');
+  t.ok(Number(backup?.waitMs) >= 10_000, 'the default wait, plus Skew_Time');
+  t.match(String(backup?.msg), /waits up to \d+ ms for the configured master 192\.0\.2\.9 before taking the IP/);
+  time.advanceTo(4000);
+  const waiting = instance.snapshot().waitingForGroupMaster;
+  t.equal(waiting?.address, '192.0.2.9');
+  t.ok(waiting !== null && waiting.remainingMs > 5000 && waiting.remainingMs <= 6100, 'counts down from start-up', { waiting });
+  instance.onAdvertisement(advert(150), PEER, []);
+  t.equal(instance.snapshot().waitingForGroupMaster, null, 'an Active router heard: the first election is over');
+  t.equal(driver({}).instance.snapshot().waitingForGroupMaster, null, 'a member that does not know the configured master never waits');
+});
