@@ -190,8 +190,8 @@ function startListenMs(d: Draft): number {
  */
 function armFirstElectionWait(d: Draft): void {
   const waitEnd = groupMasterWaitEnd(d.params, d.state);
-  const at = Math.max(d.now + startListenMs(d), waitEnd ?? -Infinity);
-  armActiveDown(d, at - d.now, 'startup');
+  const at = Math.max(d.state.since + startListenMs(d), waitEnd ?? -Infinity);
+  armActiveDown(d, Math.max(0, at - d.now), 'startup');
 }
 
 /**
@@ -403,6 +403,9 @@ function onBackup(d: Draft, event: FsmEvent): void {
       // Preempt_Mode or the preempt delay may have changed. A new Advertisement_Interval needs
       // nothing here: a Backup times the Active router by its advertised interval.
       reconsiderPreemption(d);
+      // Still waiting for the group's first election: a new groupMasterWaitMs (or interval)
+      // moves the deadline, counted from start-up as before, not from the reload.
+      if (d.state.firstElection && d.state.downCause === 'startup' && d.timers.activeDown !== undefined) armFirstElectionWait(d);
       return;
     default:
       assertNever(event);

@@ -118,3 +118,15 @@ t.test('the wait counts from §6.4.1 start-up, after the start-up delay', async 
   const { state } = run(p, [{ type: 'startup', now: 0 }, { type: 'timer', timer: 'startup', now: 3000 }]);
   t.equal(state.timers.activeDown, waitDeadline(100, 3000));
 });
+
+t.test('a reload during the wait moves its deadline, still counted from start-up', async (t) => {
+  const { state } = run(member(), [{ type: 'startup', now: 0 }]);
+  t.equal(state.timers.activeDown, waitDeadline(100));
+  const shorter = run(params({ priority: 100, groupMasterWaitMs: 4000 }), [{ type: 'reconfigured', now: 2000 }], state);
+  t.equal(shorter.state.timers.activeDown, waitDeadline(100) - WAIT_MS + 4000, 'groupMasterWaitMs 10 s → 4 s');
+  const off = run(params({ priority: 100, groupMasterWaitMs: 0 }), [{ type: 'reconfigured', now: 2000 }], state);
+  t.equal(off.state.timers.activeDown, activeDownIntervalMs(100, INTERVAL_CS), 'turned off: §6.4.1 from start-up');
+  const heard = run(member(), [advert(200, HIGHER_PEER, 2100)], state);
+  const later = run(params({ priority: 100, groupMasterWaitMs: 4000 }), [{ type: 'reconfigured', now: 2200 }], heard.state);
+  t.equal(later.state.timers.activeDown, heard.state.timers.activeDown, 'after the first election a reload leaves the timer alone');
+});
