@@ -189,9 +189,11 @@ function startListenMs(d: Draft): number {
  * provider routes the IP to it at provisioning. Any advertisement ends this (backupOnAdvert).
  */
 function armFirstElectionWait(d: Draft): void {
-  const waitEnd = groupMasterWaitEnd(d.params, d.state);
-  const at = Math.max(d.state.since + startListenMs(d), waitEnd ?? -Infinity);
-  armActiveDown(d, Math.max(0, at - d.now), 'startup');
+  armActiveDown(d, Math.max(0, firstElectionDeadline(d) - d.now), 'startup');
+}
+
+function firstElectionDeadline(d: Draft): number {
+  return Math.max(d.state.since + startListenMs(d), groupMasterWaitEnd(d.params, d.state) ?? -Infinity);
 }
 
 /**
@@ -405,7 +407,10 @@ function onBackup(d: Draft, event: FsmEvent): void {
       reconsiderPreemption(d);
       // Still waiting for the group's first election: a new groupMasterWaitMs (or interval)
       // moves the deadline, counted from start-up as before, not from the reload.
-      if (d.state.firstElection && d.state.downCause === 'startup' && d.timers.activeDown !== undefined) armFirstElectionWait(d);
+      if (d.state.firstElection && d.state.downCause === 'startup' && d.timers.activeDown !== undefined &&
+          d.timers.activeDown !== Math.max(d.now, firstElectionDeadline(d))) {
+        armFirstElectionWait(d);
+      }
       return;
     default:
       assertNever(event);
