@@ -8,6 +8,7 @@ export function buildConfig(doc: ConfigDocument): DaemonConfig {
     statusSocket: doc.statusSocket,
     statusSocketGroup: doc.statusSocketGroup,
     stateDirectory: doc.stateDirectory,
+    ...(doc.scriptUser === undefined ? {} : { scriptUser: doc.scriptUser }),
     log: { level: doc.log.level },
     instances: doc.instances.map(buildInstance),
   };

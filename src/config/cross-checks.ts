@@ -5,6 +5,7 @@
 // every violation it finds (never only the first), each with the JSON Pointer
 // of the field to change.
 import { virtualAddressProblem, unicastEndpointProblem } from './address-class.js';
+import { hiddenBySandbox } from './sandbox-paths.js';
 import { familyName, type IpAddress, type IpFamily } from './cidr.js';
 import { jsonPointer, type ConfigIssue, type IssueCode } from './issues.js';
 import type { DaemonConfig, InstanceConfig } from './types.js';
@@ -333,6 +334,20 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
           message: `"${argv[0] ?? ''}" must be an absolute path: commands run without a shell and without a $PATH search`,
         }));
     }),
+  },
+  {
+    // The shipped unit's PrivateTmp= and ProtectHome= give the daemon and its children an empty
+    // /tmp and no /home: a program or file there is missing as soon as systemd starts the daemon.
+    code: 'hidden-by-sandbox',
+    severity: 'warning',
+    find: eachInstance((instance, i) => [
+      ...instance.track.scripts.map((s, j) => ({ file: s.command[0] ?? '', path: at(i, 'track', 'scripts', j, 'command', 0), effect: 'this check can never pass' })),
+      ...instance.notify.map((h, j) => ({ file: h.command[0] ?? '', path: at(i, 'notify', j, 'command', 0), effect: 'this hook can never run' })),
+      ...instance.track.files.map((f, j) => ({ file: f.path, path: at(i, 'track', 'files', j, 'path'), effect: 'this file always reads as missing (counted as 0)' })),
+    ].flatMap(({ file, path, effect }) => {
+      const hidden = hiddenBySandbox(file);
+      return hidden === undefined ? [] : [{ path, message: `${file}: the unit's ${hidden.setting} hides ${hidden.directory}: ${effect} under systemd; move it (e.g. to /usr/local/lib/ipfailoverd or /etc/ipfailoverd)` }];
+    })),
   },
   {
     code: 'preempt-delay-ignored',

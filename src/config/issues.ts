@@ -32,7 +32,9 @@ export type IssueCode =
   | 'script-timeout'
   | 'command-not-absolute'
   | 'preempt-delay-ignored'
-  | 'group-master-without-preempt';
+  | 'group-master-without-preempt'
+  | 'unknown-user'
+  | 'hidden-by-sandbox';
 
 export interface ConfigIssue {
   /** JSON Pointer into the document: "/instances/1/vrid"; "" is the whole document. */

@@ -2,7 +2,8 @@
 // typed DaemonConfig or every problem found out.
 //
 // Stages, each reporting all it finds: read the file, parse JSON, JSON
-// Schema (shape, ranges, addresses; fills in defaults), cross-field rules.
+// Schema (shape, ranges, addresses; fills in defaults), cross-field rules, then the users that
+// checks and hooks run as (script-users.ts: the one stage that looks at the machine).
 // A stage runs only when the previous one passed, because the cross-field
 // rules presuppose a well-formed document.
 import { readFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { runCrossChecks } from './cross-checks.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { jsonErrorOffset, positionAt } from './json-syntax.js';
 import { validateSchema } from './schema-validator.js';
+import { localUser, resolveScriptUsers, type LookupUser } from './script-users.js';
 import type { ConfigDocument, DaemonConfig } from './types.js';
 
 export { ConfigError, formatIssue, jsonPointer, type ConfigIssue, type IssueCode } from './issues.js';
@@ -20,7 +22,7 @@ export type ConfigResult =
   | { readonly ok: false; readonly errors: ConfigIssue[] };
 
 /** Validates a parsed JSON value. The value itself is not modified. */
-export function validateConfig(json: unknown): ConfigResult {
+export function validateConfig(json: unknown, lookupUser: LookupUser = localUser): ConfigResult {
   // ajv writes defaults into what it validates: work on a copy.
   let document: unknown;
   try {
@@ -31,13 +33,15 @@ export function validateConfig(json: unknown): ConfigResult {
   const schemaErrors = validateSchema(document);
   if (schemaErrors.length > 0) return { ok: false, errors: schemaErrors };
 
-  const config = buildConfig(document as ConfigDocument);
-  const { errors, warnings } = runCrossChecks(config);
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, config, warnings };
+  const built = buildConfig(document as ConfigDocument);
+  const { errors, warnings } = runCrossChecks(built);
+  if (errors.length > 0) return { ok: false, errors };
+  const { config, errors: userErrors } = resolveScriptUsers(built, lookupUser);
+  return userErrors.length > 0 ? { ok: false, errors: userErrors } : { ok: true, config, warnings };
 }
 
 /** Reads, parses and validates a configuration file; never rejects. */
-export async function loadConfigFile(path: string): Promise<ConfigResult> {
+export async function loadConfigFile(path: string, lookupUser: LookupUser = localUser): Promise<ConfigResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -46,7 +50,7 @@ export async function loadConfigFile(path: string): Promise<ConfigResult> {
     return { ok: false, errors: [{ path: '', code: 'file.unreadable', message: `cannot read ${path}: ${reason}` }] };
   }
   const parsed = parseJson(text);
-  return parsed.ok ? validateConfig(parsed.value) : { ok: false, errors: [parsed.issue] };
+  return parsed.ok ? validateConfig(parsed.value, lookupUser) : { ok: false, errors: [parsed.issue] };
 }
 
 /** For callers that prefer exceptions: the config and its warnings, or a ConfigError. */

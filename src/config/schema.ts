@@ -91,6 +91,13 @@ const ARGUMENT: SchemaObject = {
  */
 const COMMAND: SchemaObject = { type: 'array', minItems: 1, items: ARGUMENT };
 
+/** A local user, as useradd(8) allows by default; that it exists is checked by the loader. */
+const USER_NAME: SchemaObject = {
+  type: 'string',
+  pattern: '^[a-z_][a-z0-9_-]{0,31}$',
+  errorHints: { pattern: 'must be a Unix user name' },
+};
+
 /** keepalived's weight range: a tracker can move a priority across the whole 1..254 range. */
 function weight(byDefault: number): SchemaObject {
   return { type: 'integer', minimum: -254, maximum: 254, default: byDefault };
@@ -131,6 +138,7 @@ const TRACK: SchemaObject = {
           // Unproven until it passes (rise-fall.ts says why); true starts it healthy, as
           // keepalived's scripts without init_fail, for operators who prefer that.
           initiallyHealthy: { type: 'boolean', default: false },
+          user: USER_NAME,
         },
       },
     },
@@ -158,6 +166,7 @@ const NOTIFY: SchemaObject = {
     properties: {
       command: COMMAND,
       timeoutMs: { type: 'integer', minimum: 100, maximum: 600_000, default: 10_000 },
+      user: USER_NAME,
     },
   },
 };
@@ -245,6 +254,10 @@ export const CONFIG_SCHEMA: SchemaObject = {
       default: '/var/lib/ipfailoverd',
       errorHints: { pattern: 'must be an absolute path' },
     },
+    // keepalived's script_user: health checks and notify hooks run as this user (and its groups)
+    // instead of the daemon's; a check or hook may name its own "user". Absent: the daemon's user.
+    // Either way they run with no capabilities (src/runtime/script-privileges.ts).
+    scriptUser: USER_NAME,
     log: {
       type: 'object',
       additionalProperties: false,

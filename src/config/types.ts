@@ -36,6 +36,14 @@ export interface TrackInterfaceConfig {
   readonly weight: number;
 }
 
+/** A local user the operator's programs run as (scriptUser, or a check's or hook's "user"). */
+export interface ScriptIdentity {
+  readonly user: string;
+  readonly uid: number;
+  /** The user's primary group (its /etc/passwd entry). */
+  readonly gid: number;
+}
+
 /**
  * keepalived's vrrp_script + track_script. Weight 0: Fault while failed;
  * > 0: added while healthy; < 0: added while failed.
@@ -54,6 +62,10 @@ export interface TrackScriptConfig {
   readonly weight: number;
   /** Healthy before its first run (then `fall` failures make it failed); default false: unproven. */
   readonly initiallyHealthy: boolean;
+  /** Runs as this user instead of scriptUser (keepalived's vrrp_script `user`). */
+  readonly user?: string;
+  /** Who it runs as, resolved by the loader from `user` or scriptUser; undefined: the daemon's user. */
+  readonly runAs?: ScriptIdentity;
 }
 
 /**
@@ -76,6 +88,10 @@ export interface NotifyHookConfig {
   /** argv, run without a shell; the instance, new state and priority are appended. */
   readonly command: readonly string[];
   readonly timeoutMs: number;
+  /** Runs as this user instead of scriptUser. */
+  readonly user?: string;
+  /** Resolved by the loader, as for track scripts. */
+  readonly runAs?: ScriptIdentity;
 }
 
 export interface InstanceConfig {
@@ -113,6 +129,8 @@ export interface DaemonConfig {
   readonly statusSocket: string;
   readonly statusSocketGroup: string;
   readonly stateDirectory: string;
+  /** keepalived's script_user: health checks and notify hooks run as this user. */
+  readonly scriptUser?: string;
   readonly log: LogConfig;
   readonly instances: readonly InstanceConfig[];
 }
@@ -125,6 +143,7 @@ export interface ConfigDocument {
   statusSocket: string;
   statusSocketGroup: string;
   stateDirectory: string;
+  scriptUser?: string;
   log: LogConfig;
   instances: InstanceDocument[];
 }

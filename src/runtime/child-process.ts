@@ -14,15 +14,24 @@
  *   are still passed to `onLine`.
  * - The environment never carries what systemd meant for the daemon alone (NOTIFY_SOCKET,
  *   WATCHDOG_*, LISTEN_*, JOURNAL_STREAM): see DAEMON_ONLY_ENVIRONMENT.
+ * - The program runs with no capabilities, as `runAs` when given, and with descriptors 0-2 only
+ *   (script-privileges.ts): it is started through setpriv. That the program exists and is
+ *   executable is checked first, so that a missing one is still a 'spawn-error' (ENOENT, EACCES)
+ *   rather than setpriv's exit 127; one that setpriv cannot exec after all exits 126 or 127 with
+ *   setpriv's reason on stderr. Without setpriv nothing runs: a 'spawn-error' that names it.
  * - The watchdogs are host timers (clock.ts), not Scheduler deadlines: they belong to one child
  *   process, and callers (notify hooks) need not own a Scheduler.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { nodeTimerHost } from './clock.js';
+import type { ScriptIdentity } from '../config/types.js';
 import { LineSplitter } from './output-lines.js';
+import { markDescriptorsCloseOnExec, ownLauncher, SETPRIV, unprivilegedArgv } from './script-privileges.js';
 
 export const EXIT_DRAIN_MS = 50;
 
@@ -37,6 +46,8 @@ export interface ProcessOptions {
   readonly signal?: AbortSignal;
   /** Each line of output as it arrives, without its line end; long lines come in pieces. */
   readonly onLine?: (stream: OutputStream, line: string) => void;
+  /** Run as this user (scriptUser); default: the daemon's own user. Never with capabilities. */
+  readonly runAs?: ScriptIdentity;
 }
 
 export type ProcessOutcome =
@@ -94,20 +105,18 @@ function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** The signature of runProcess, for callers that take it as an injectable dependency. */
 export type RunProcess = (argv: readonly string[], options: ProcessOptions) => Promise<ProcessOutcome>;
 
-export const runProcess: RunProcess = (argv, options) =>
-  new Promise((resolve) => {
-    const [file, ...args] = argv;
-    if (file === undefined) {
-      resolve({ kind: 'spawn-error', code: 'EINVAL', message: 'empty command' });
-      return;
-    }
-    if (options.signal?.aborted === true) {
-      resolve({ kind: 'aborted' });
-      return;
-    }
+export const runProcess: RunProcess = async (argv, options) => {
+  const [file] = argv;
+  if (file === undefined) return { kind: 'spawn-error', code: 'EINVAL', message: 'empty command' };
+  const problem = await notRunnable(file);
+  if (problem !== undefined) return problem;
+  if (options.signal?.aborted === true) return { kind: 'aborted' };
+  return new Promise((resolve) => {
+    const [launcher, ...args] = unprivilegedArgv(argv, ownLauncher(), options.runAs);
     let child: ChildProcess;
     try {
-      child = spawn(file, args, {
+      markDescriptorsCloseOnExec();
+      child = spawn(launcher as string, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
         env: childEnvironment(options.env ?? process.env),
@@ -120,6 +129,18 @@ export const runProcess: RunProcess = (argv, options) =>
     }
     watch(child, options, resolve);
   });
+};
+
+/** A program that is missing, not a regular file or not executable, as Node's spawn would say. */
+async function notRunnable(file: string): Promise<ProcessOutcome | undefined> {
+  try {
+    if (!(await stat(file)).isFile()) return { kind: 'spawn-error', code: 'EACCES', message: `${file}: not a regular file` };
+    await access(file, constants.X_OK);
+    return undefined;
+  } catch (error) {
+    return spawnError(error);
+  }
+}
 
 function watch(child: ChildProcess, options: ProcessOptions, resolve: (outcome: ProcessOutcome) => void): void {
   let killedFor: 'timeout' | 'aborted' | undefined;
@@ -171,8 +192,9 @@ function watch(child: ChildProcess, options: ProcessOptions, resolve: (outcome: 
   }
 
   child.on('error', (error) => {
-    // Also emitted when a kill fails; only a failed start (no pid) ends the run here.
-    if (child.pid === undefined) finish(spawnError(error));
+    // Also emitted when a kill fails; only a failed start (no pid) ends the run here. What
+    // failed to start then is setpriv: the program itself has not been tried.
+    if (child.pid === undefined) finish(launcherError(error));
   });
   child.once('exit', (code, signal) => {
     if (killedFor === 'timeout') {
@@ -197,6 +219,12 @@ function readLines(stream: Readable, onLine: (line: string) => void, onEnd: () =
     onEnd();
   });
   stream.on('error', () => {});
+}
+
+function launcherError(error: unknown): ProcessOutcome {
+  const outcome = spawnError(error);
+  if (outcome.kind !== 'spawn-error') return outcome;
+  return { ...outcome, message: `cannot drop capabilities: ${SETPRIV} (util-linux) did not start: ${outcome.message}; not run` };
 }
 
 function spawnError(error: unknown): ProcessOutcome {

@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './logger.js';
 import { HoldStore, stateDirectory } from './hold-store.js';
 import { Scheduler } from './scheduler.js';
 import { SerialQueue } from './serial-queue.js';
+import { childCapabilityMessage, missingForConfig } from './script-privileges.js';
 import { StartupError } from './startup-error.js';
 import { statusLine, SystemdNotifier } from './systemd-notify.js';
 
@@ -91,6 +92,12 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
     log.fatal({ missing }, capabilityMessage(missing));
     return 77;
   }
+  // Never run a check or hook with capabilities, nor as the wrong user: refuse to start instead.
+  const missingForChildren = missingForConfig(config);
+  if (missingForChildren.length > 0) {
+    log.fatal({ problem: 'child-capability', missing: missingForChildren }, childCapabilityMessage(missingForChildren));
+    return 77;
+  }
   const scheduler = new Scheduler();
   const notifier = new SystemdNotifier(sendNotify, log);
   let addresses: AddressPort | undefined;
@@ -133,6 +140,8 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
         for (const issue of result.errors) log.error({ path: issue.path, code: issue.code }, `reload rejected: ${formatIssue(issue)}`);
         throw new Error(`${options.configFile}: ${result.errors.length} error(s); the running configuration is kept: ${result.errors.map(formatIssue).join('; ')}`);
       }
+      const lacking = missingForConfig(result.config);
+      if (lacking.length > 0) throw new Error(`${options.configFile}: the running configuration is kept: ${childCapabilityMessage(lacking)}`);
       const { plan, failed } = await running.reload(result.config);
       log.level = result.config.log.level;
       log.info({ ...plan, failed }, 'configuration reloaded');

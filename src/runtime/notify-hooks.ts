@@ -96,6 +96,7 @@ export class NotifyHooks {
     const outcome = await this.spawnImpl(argv, {
       timeoutMs: hook.timeoutMs,
       env,
+      runAs: hook.runAs,
       onLine: (stream, line) => {
         if (stream === 'stdout') this.log.info({ ...fields, stream, line }, 'notify hook output');
         else this.log.warn({ ...fields, stream, line }, 'notify hook output');

@@ -200,3 +200,14 @@ t.test('tracked files are read as text, at most MAX_TRACKED_FILE_BYTES', async (
   execFileSync('mkfifo', [fifo]);
   t.equal(await readTrackedFile(fifo), '', 'read as empty at once (and so not a value)');
 });
+
+t.test('a program runs with no capabilities and descriptors 0-2 only', async (t) => {
+  const dir = t.testdir();
+  const out = join(dir, 'report');
+  const report = script(dir, 'report.sh', `exec > ${out}\ngrep '^Cap' /proc/self/status\nls -l /proc/self/fd`);
+  t.ok(succeeded(await runProcess([report], { timeoutMs: 5000 })));
+  const text = readFileSync(out, 'utf8');
+  for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapAmb']) t.match(text, new RegExp(`^${set}:\\s*0+$`, 'm'), `${set} is empty`);
+  const fds = [...text.matchAll(/ (\d+) -> (.*)$/gm)].filter(([, , target]) => !/^\/proc\/\d+\/fd$/.test(target ?? '')).map(([, fd]) => Number(fd));
+  t.strictSame(fds.sort((a, b) => a - b), [0, 1, 2]);
+});

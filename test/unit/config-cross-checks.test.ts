@@ -159,3 +159,22 @@ t.test('IPv6 unicast peers must have the scope our advertisements go out from', 
   acceptedConfig(v6({ unicastPeers: ['fe80::2', 'fe80::3'] }));
   acceptedConfig(v6({ sourceAddress: '2001:db8::1', unicastPeers: ['2001:db8::2'] }));
 });
+
+t.test('warning: a check, hook or tracked file where the unit\'s sandbox hides it', async (t) => {
+  const { warnings } = acceptedConfig(configWith(instance({
+    track: {
+      scripts: [{ name: 'tmp', command: ['/tmp/check.sh'] }, { name: 'home', command: ['/home/ops/check.sh', '/tmp/arg'] }, { name: 'ok', command: ['/usr/local/bin/check'] }],
+      files: [{ path: '/var/tmp/prio' }, { path: '/run/ipfailoverd/prio' }],
+    },
+    notify: [{ command: ['/root/hook.sh'] }, { command: ['/run/user/0/hook'] }, { command: ['/etc/ipfailoverd/hook'] }],
+  })));
+  hasIssue(t, warnings, '/instances/0/track/scripts/0/command/0', 'hidden-by-sandbox', "/tmp/check.sh: the unit's PrivateTmp=yes hides /tmp: this check can never pass under systemd");
+  hasIssue(t, warnings, '/instances/0/track/scripts/1/command/0', 'hidden-by-sandbox', "the unit's ProtectHome=yes hides /home: this check can never pass");
+  hasIssue(t, warnings, '/instances/0/track/files/0/path', 'hidden-by-sandbox', "PrivateTmp=yes hides /var/tmp: this file always reads as missing");
+  hasIssue(t, warnings, '/instances/0/notify/0/command/0', 'hidden-by-sandbox', "ProtectHome=yes hides /root: this hook can never run");
+  hasIssue(t, warnings, '/instances/0/notify/1/command/0', 'hidden-by-sandbox', 'ProtectHome=yes hides /run/user');
+  t.equal(warnings.filter((w) => w.code === 'hidden-by-sandbox').length, 5, 'programs and files elsewhere, and arguments, are not warned about');
+  // Compared after normalization, and a name that only starts like one of them is elsewhere.
+  const odd = acceptedConfig(configWith(instance({ track: { files: [{ path: '/usr/../tmp/prio' }, { path: '/tmpfs/prio' }, { path: '/homes/prio' }] } }))).warnings;
+  t.strictSame(odd.map((w) => w.path), ['/instances/0/track/files/0/path']);
+});

@@ -5,6 +5,7 @@
 
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { ScriptIdentity } from '../../config/types.js';
 import { runProcess, type ProcessOutcome } from '../child-process.js';
 import { OutputTail } from '../output-lines.js';
 
@@ -15,14 +16,17 @@ export interface CheckResult {
 }
 
 /** Runs a check; never rejects (a failure to start is an outcome). */
-export type RunCommand = (argv: readonly string[], options: { readonly timeoutMs: number; readonly signal: AbortSignal }) => Promise<CheckResult>;
+export type RunCommand = (
+  argv: readonly string[],
+  options: { readonly timeoutMs: number; readonly signal: AbortSignal; readonly runAs?: ScriptIdentity },
+) => Promise<CheckResult>;
 
 /** Reads a tracked file's text; rejects when it cannot be read. */
 export type ReadTextFile = (path: string) => Promise<string>;
 
-export const runCheckCommand: RunCommand = async (argv, { timeoutMs, signal }) => {
+export const runCheckCommand: RunCommand = async (argv, { timeoutMs, signal, runAs }) => {
   const tail = new OutputTail();
-  const outcome = await runProcess(argv, { timeoutMs, signal, onLine: (_stream, line) => tail.push(line) });
+  const outcome = await runProcess(argv, { timeoutMs, signal, runAs, onLine: (_stream, line) => tail.push(line) });
   return { outcome, output: tail.text() };
 };
 

@@ -68,7 +68,7 @@ export class ScriptTracker {
   private async runOnce(signal: AbortSignal): Promise<void> {
     let result: CheckResult;
     try {
-      result = await this.deps.run(this.config.command, { timeoutMs: this.config.timeoutMs, signal });
+      result = await this.deps.run(this.config.command, { timeoutMs: this.config.timeoutMs, signal, runAs: this.config.runAs });
     } catch (error) {
       // The runner promises not to reject; if one does, the check has still not succeeded.
       result = { outcome: { kind: 'spawn-error', code: 'UNKNOWN', message: String(error) }, output: '' };
