@@ -9,7 +9,7 @@
  */
 
 import type { ChecksumVariant } from '../protocol/checksum.js';
-import { RELEASE_PRIORITY } from '../protocol/fsm.js';
+import { NUDGE_PRIORITY, RELEASE_PRIORITY } from '../protocol/fsm.js';
 import { activeDownIntervalMs } from '../protocol/timers.js';
 
 /**
@@ -22,7 +22,11 @@ export const PEER_TABLE_SIZE = 16;
 export interface PeerEntry {
   /** The advertisement's IP source, as formatAddress() writes it. */
   readonly address: string;
-  /** The priority of its last advertisement (0: it released the role, §6.4.3). */
+  /**
+   * The priority it last advertised (0: it released the role, §6.4.3). A priority-1 request
+   * (NUDGE_PRIORITY: a Backup asking the Active router to re-announce) leaves a known one as
+   * it was: the sender's priority is what it advertised as its own.
+   */
   readonly priority: number;
   /** Max Adver Int of its last advertisement, in centiseconds (§5.2.7). */
   readonly maxAdvertIntervalCs: number;
@@ -67,7 +71,7 @@ export class PeerTable {
       return undefined;
     }
     const before = row.lastHeard;
-    row.priority = adv.priority;
+    if (adv.priority !== NUDGE_PRIORITY) row.priority = adv.priority;
     row.maxAdvertIntervalCs = adv.maxAdvertIntervalCs;
     row.checksum = adv.checksumVariant;
     row.lastHeard = now;

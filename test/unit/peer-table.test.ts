@@ -14,7 +14,11 @@ t.test('a row per source: first heard, last heard, count, and the last advertise
   t.equal(table.heard('192.0.2.2', adv(0, 50, 'rfc5798'), 1500), 1000, 'heard before: when');
   t.same(table.get('192.0.2.2'), { address: '192.0.2.2', priority: 0, maxAdvertIntervalCs: 50, checksum: 'rfc5798', firstHeard: 1000, lastHeard: 1500, count: 2 });
   table.heard('192.0.2.3', adv(100), 1600);
-  t.same(table.entries().map((e) => e.address), ['192.0.2.3', '192.0.2.2'], 'most recently heard first');
+  table.heard('192.0.2.3', adv(1), 1700);
+  t.match(table.get('192.0.2.3'), { priority: 100, lastHeard: 1700, count: 2 }, 'a priority-1 request (NUDGE_PRIORITY) keeps the priority it advertised');
+  table.heard('192.0.2.4', adv(1), 1800);
+  t.equal(table.get('192.0.2.4')?.priority, 1, 'unless it is all that was heard');
+  t.same(table.entries().map((e) => e.address), ['192.0.2.4', '192.0.2.3', '192.0.2.2'], 'most recently heard first');
 });
 
 t.test('bounded: a stream of new sources keeps PEER_TABLE_SIZE rows, the most recently heard', async (t) => {
