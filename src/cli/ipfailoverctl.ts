@@ -4,6 +4,7 @@ import { ControlError, DEFAULT_SOCKET, sendRequest } from '../control/client.js'
 import type { Request } from '../control/protocol.js';
 import { checkConfig } from './check-config.js';
 import { EX_OK, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
+import { formatPeersTable } from './peers-table.js';
 import { formatStatusTable } from './status-table.js';
 
 const PROGRAM = 'ipfailoverctl';
@@ -14,10 +15,16 @@ const USAGE = `Usage: ${PROGRAM} [--socket PATH] [--json] COMMAND [ARGS]
 
 Commands:
   status              every instance: state, priority (effective and configured), master address,
-                      since when and why, whether the role matches the group's configured master;
+                      since when and why (and whether that master is the group's configured
+                      master), whether the role matches the group's configured master;
                       then the counters (advertisements, drops by reason, transitions, announcements)
                       and, per receive socket, datagrams read, kernel drops (full queue), handler
-                      errors and drops no instance could be named for (unknown VRID, ...)
+                      errors and drops no instance could be named for (unknown VRID, ...);
+                      split brains seen (another master this one wins against)
+  peers               the routers each instance hears: address, priority (0: released),
+                      advertised interval, checksum form (rfc9568 or rfc5798), first and last
+                      heard, advertisements counted, and which is the master and which the
+                      configured master (at most 16 per instance: the least recently heard go)
   watch               print transitions as they happen, until Ctrl-C (exit 0) or the daemon
                       goes away (exit 69)
   step-down NAME      hand NAME's mastership over now (priority 0) and hold it in backup
@@ -56,6 +63,7 @@ function toRequest(words: readonly string[]): Request | string {
   const [command, ...rest] = words;
   switch (command) {
     case 'status':
+    case 'peers':
     case 'watch':
     case 'reload':
       return rest.length === 0 ? { cmd: command } : `${command} takes no arguments`;
@@ -67,12 +75,13 @@ function toRequest(words: readonly string[]): Request | string {
   }
 }
 
-function print(options: Options, reply: Record<string, unknown>): void {
+function print(options: Options, request: Request, reply: Record<string, unknown>): void {
   if (options.json) {
     process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
     return;
   }
-  if (Array.isArray(reply.instances)) {
+  if (request.cmd === 'peers' && Array.isArray(reply.instances)) process.stdout.write(formatPeersTable(reply.instances as Array<Record<string, unknown>>));
+  else if (Array.isArray(reply.instances)) {
     const sockets = Array.isArray(reply.sockets) ? (reply.sockets as Array<Record<string, unknown>>) : [];
     process.stdout.write(formatStatusTable(reply.instances as Array<Record<string, unknown>>, sockets));
   }
@@ -105,7 +114,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${PROGRAM}: ${String(reply.error)}\n`);
       return EX_SOFTWARE;
     }
-    print(options, reply);
+    print(options, request, reply);
     return EX_OK;
   } catch (error) {
     return failure(error);

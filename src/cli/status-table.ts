@@ -1,6 +1,6 @@
 /** `ipfailoverctl status` as a table people can read at a glance. */
 
-type Row = Record<string, unknown>;
+import { formatColumns, shortTime, type Column, type Row } from './columns.js';
 
 /** At first start, a member holding back for the configured master says for whom and how long. */
 function groupMasterWait(i: Row): string {
@@ -8,7 +8,19 @@ function groupMasterWait(i: Row): string {
   return wait == null ? '' : ` (waits ${(wait.remainingMs / 1000).toFixed(1)} s for ${wait.address})`;
 }
 
-const COLUMNS: ReadonlyArray<[string, (i: Row) => string]> = [
+/**
+ * The master and its priority, and whether it is the group's configured master where this
+ * member can tell. A daemon without `activeRouter` (an older one) has the address alone.
+ */
+function masterCell(i: Row): string {
+  const active = i.activeRouter as { address: string; priority: number; isGroupMaster: boolean | null } | null | undefined;
+  if (active === undefined) return i.masterAddress === null ? '-' : String(i.masterAddress);
+  if (active === null) return '-';
+  const which = active.isGroupMaster === null ? '' : active.isGroupMaster ? ', configured master' : ', not the configured master';
+  return `${active.address} (${active.priority}${which})`;
+}
+
+const COLUMNS: readonly Column[] = [
   ['INSTANCE', (i) => String(i.name)],
   ['IFACE', (i) => String(i.interface)],
   ['VRID', (i) => String(i.vrid)],
@@ -20,8 +32,8 @@ const COLUMNS: ReadonlyArray<[string, (i: Row) => string]> = [
       return p.effective === p.configured ? String(p.effective) : `${p.effective} (${p.configured})`;
     },
   ],
-  ['MASTER', (i) => (i.masterAddress === null ? '-' : String(i.masterAddress))],
-  ['SINCE', (i) => String(i.since).replace('T', ' ').replace(/\.\d+Z$/, 'Z')],
+  ['MASTER', masterCell],
+  ['SINCE', (i) => shortTime(i.since)],
   ['REASON', (i) => String(i.reason ?? '-')],
   [
     'ROLE',
@@ -49,13 +61,12 @@ function socketLine(s: Row): string {
 }
 
 export function formatStatusTable(instances: readonly Row[], sockets: readonly Row[] = []): string {
-  const rows = [COLUMNS.map(([title]) => title), ...instances.map((i) => COLUMNS.map(([, cell]) => cell(i)))];
-  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] as number))).join('  '));
+  const lines = formatColumns(COLUMNS, instances);
   const counters = instances.map((i) => {
     const c = i.counters as Record<string, unknown>;
     const rejected = counts(c.rejected);
-    return `${String(i.name)}: sent ${String(c.advertsSent)}, received ${String(c.advertsReceived)}, transitions ${String(c.transitions)}, announcements ${String(c.announcements)}${rejected === '' ? '' : `, dropped ${rejected}`}`;
+    const splitBrain = typeof c.splitBrain === 'number' && c.splitBrain > 0 ? `, SPLIT BRAIN seen ${c.splitBrain} time${c.splitBrain === 1 ? '' : 's'} (see the log)` : '';
+    return `${String(i.name)}: sent ${String(c.advertsSent)}, received ${String(c.advertsReceived)}, transitions ${String(c.transitions)}, announcements ${String(c.announcements)}${rejected === '' ? '' : `, dropped ${rejected}`}${splitBrain}`;
   });
   return [...lines, '', ...counters, ...(sockets.length === 0 ? [] : ['', ...sockets.map(socketLine)])].join('\n') + '\n';
 }

@@ -6,6 +6,7 @@
 
 export type Request =
   | { readonly cmd: 'status' }
+  | { readonly cmd: 'peers' }
   | { readonly cmd: 'watch' }
   | { readonly cmd: 'reload' }
   | { readonly cmd: 'step-down'; readonly instance: string }
@@ -16,7 +17,7 @@ export type ParseResult = { readonly ok: true; readonly request: Request } | { r
 /** A request line longer than this is refused (and the connection closed): nobody needs more. */
 export const MAX_REQUEST_BYTES = 4096;
 
-const COMMANDS = ['status', 'watch', 'reload', 'step-down', 'resume'] as const;
+const COMMANDS = ['status', 'peers', 'watch', 'reload', 'step-down', 'resume'] as const;
 
 export function parseRequest(line: string): ParseResult {
   let value: unknown;

@@ -168,7 +168,12 @@ export type FsmAction =
   | { readonly type: 'add-vips'; readonly accept: boolean }
   | { readonly type: 'del-vips' }
   /** Gratuitous ARP / unsolicited NA from the NIC's own MAC. */
-  | { readonly type: 'announce'; readonly cause: AnnounceCause };
+  | { readonly type: 'announce'; readonly cause: AnnounceCause }
+  /**
+   * A report, no effect: this Active router heard another Active router that it wins against
+   * (§6.4.3), a split brain (see fsm.ts reportSplitBrain). `peer` and `priority` are the other's.
+   */
+  | { readonly type: 'split-brain'; readonly peer: Uint8Array; readonly priority: number };
 
 export interface StepResult {
   readonly state: InstanceState;

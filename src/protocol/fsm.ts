@@ -465,9 +465,27 @@ function activeOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
     armActiveDown(d, activeDownIntervalMs(d.state.priority, maxAdvertIntervalCs), 'silence');
     return;
   }
+  reportSplitBrain(d, event);
   // RFC 9568 §6.4.3: discard it and send an ADVERTISEMENT at once, so that after a split brain
   // the network relearns who is Active; the fresh announcement refreshes stale ARP/ND caches.
   answer(d, 'lower-priority-seen');
+}
+
+/**
+ * An advertisement this Active router wins against (§6.4.3 "lower priority, or equal priority
+ * and lower primary address") means a second Active router: a split brain, reported for the
+ * operator (every one: the runtime rate-limits). Not what only looks like one: a release
+ * (priority 0, handled before) is the other router leaving; a priority-1 advertisement is
+ * NUDGE_PRIORITY, a Backup asking for a re-announcement (so an Active router configured at
+ * priority 1 goes unreported); and in this router's first Active_Down_Interval as Active, the
+ * router it preempted (or, as the owner, displaced at start) still advertises once or twice as
+ * it gives way (its parting advertisement, one already on the wire): a handover, not a split
+ * brain. A second Active router that stays is reported from then on.
+ */
+function reportSplitBrain(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>): void {
+  if (event.adv.priority === NUDGE_PRIORITY) return;
+  if (d.now - d.state.since < activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs)) return;
+  d.actions.push({ type: 'split-brain', peer: event.from, priority: event.adv.priority });
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
  * The daemon's answers to the status socket: status (every instance with its counters, and
- * every receive socket with what it read and dropped before any instance saw it), watch
+ * every receive socket with what it read and dropped before any instance saw it), peers (the
+ * routers each instance hears, and its Active router), watch
  * (transitions as they happen), step-down / resume of one instance, reload.
  */
 
 import type { ControlHandler } from '../control/status-server.js';
 import type { Request } from '../control/protocol.js';
 import type { Daemon } from './daemon.js';
+import type { PeerReport } from './group-view.js';
 import type { InstanceSnapshot, TransitionRecord } from './instance-driver.js';
 import { wallClockMs } from './clock.js';
 import { STATE_LABEL } from './logger.js';
@@ -23,8 +25,19 @@ function isoTime(monotonicMs: number): string {
 }
 
 function present(snapshot: InstanceSnapshot): Record<string, unknown> {
-  const { sinceMonotonicMs, ...rest } = snapshot;
-  return { ...rest, since: isoTime(sinceMonotonicMs) };
+  const { sinceMonotonicMs, peers, ...rest } = snapshot;
+  return { ...rest, since: isoTime(sinceMonotonicMs), peers: peers.map((p) => presentPeer(p)) };
+}
+
+function presentPeer(peer: PeerReport): Record<string, unknown> {
+  const { firstHeardMonotonicMs, lastHeardMonotonicMs, ...rest } = peer;
+  return { ...rest, firstHeard: isoTime(firstHeardMonotonicMs), lastHeard: isoTime(lastHeardMonotonicMs) };
+}
+
+/** What `peers` shows of an instance: who it is, whom it follows, whom it hears. */
+function presentGroup(snapshot: InstanceSnapshot): Record<string, unknown> {
+  const { name, interface: iface, vrid, family, state, groupMaster, groupMasterAddress, activeRouter, peers } = snapshot;
+  return { name, interface: iface, vrid, family, state, priority: snapshot.priority, groupMaster, groupMasterAddress, activeRouter, peers: peers.map((p) => presentPeer(p)) };
 }
 
 export function controlHandler(
@@ -37,6 +50,8 @@ export function controlHandler(
       switch (request.cmd) {
         case 'status':
           return { daemon: { pid: process.pid, ...info }, instances: daemon().snapshot().map((s) => present(s)), sockets: daemon().sockets() };
+        case 'peers':
+          return { instances: daemon().snapshot().map((s) => presentGroup(s)) };
         case 'step-down':
         case 'resume': {
           // Through the daemon: the hold is kept across reloads and restarts until resume.

@@ -13,6 +13,11 @@ export interface InstanceCounters {
   addressesRestored: number;
   /** Virtual addresses removed because they appeared while not master. */
   addressesRemoved: number;
+  /**
+   * Split brains seen: episodes in which this router, Active, heard another Active router that
+   * it wins against (fsm.ts reportSplitBrain; group-view.ts counts the episodes).
+   */
+  splitBrain: number;
   rejected: Partial<Record<RejectReason, number>>;
   noted: Partial<Record<NoteReason, number>>;
   /** Accepted advertisements by the checksum form the peer used (RFC 9568 or RFC 5798). */
@@ -28,6 +33,7 @@ export function newCounters(): InstanceCounters {
     announcements: 0,
     addressesRestored: 0,
     addressesRemoved: 0,
+    splitBrain: 0,
     rejected: {},
     noted: {},
     peerChecksums: {},

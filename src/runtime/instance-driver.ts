@@ -24,7 +24,8 @@ import { receivedAt } from './receive-time.js';
 import { effectivePriority, HEALTHY, type HealthState } from './tracking/health-state.js';
 import { bump, newCounters, type InstanceCounters } from './counters.js';
 import { STATE_LABEL, type Logger } from './logger.js';
-import { RateLimiter } from './rate-limit.js';
+import { GroupView, type ActiveRouterReport, type PeerReport } from './group-view.js';
+import { logLimited, RateLimiter } from './rate-limit.js';
 import type { Scheduler } from './scheduler.js';
 
 /** Takeover deadlines are scheduled precisely (see scheduler.ts); the others need not be. */
@@ -75,7 +76,13 @@ export interface InstanceSnapshot {
   readonly sinceMonotonicMs: number;
   readonly reason: string | null;
   readonly groupMaster: boolean;
+  /** The configured master's address, on members that set groupMasterAddress. */
+  readonly groupMasterAddress: string | null;
   readonly role: { readonly expected: string; readonly matches: boolean };
+  /** The Active router: this instance while master, the one it follows as a backup. */
+  readonly activeRouter: ActiveRouterReport | null;
+  /** The routers heard, most recently heard first (peer-table.ts). */
+  readonly peers: readonly PeerReport[];
   readonly steppedDown: boolean;
   readonly faults: readonly string[];
   /** Address changes not yet carried out (retried with backoff when netlink fails). */
@@ -110,8 +117,8 @@ export class InstanceDriver {
   private health: HealthState = HEALTHY;
   /** The runtime's own fault sources now raised (see FaultSource). */
   private readonly runtimeFaults = new Set<FaultSource>();
-  /** When each peer's advertisement was last accepted: names a displaced group master. */
-  private readonly lastHeard = new Map<string, number>();
+  /** The peers heard, the Active router, split brains (group-view.ts). */
+  private readonly group: GroupView;
   private everMaster = false;
   private readonly log: Logger;
   private readonly announcer: Announcer;
@@ -135,6 +142,7 @@ export class InstanceDriver {
     this.currentParams = this.paramsFor(config);
     this.currentReceiving = this.receivingFor(config);
     this.state = initialState(this.currentParams, ports.scheduler.now());
+    this.group = new GroupView({ log: this.log, counters: this.counters, config: () => this.config, source: () => this.setup.source });
     this.announcer = new Announcer(
       this.announcerTarget(),
       config.announce,
@@ -340,11 +348,10 @@ export class InstanceDriver {
     const active = this.state.activeAddress;
     const source = active !== null && sameAddress(active, from) ? active : from.slice();
     const peer = formatAddress(from);
-    const previously = this.lastHeard.get(peer);
+    const previously = this.group.heard(peer, adv, now);
     // A peer not heard for an Active_Down_Interval is a new episode (a partition that healed):
     // its first lower-priority advertisement always earns a re-announcement.
     this.peerReturned = previously === undefined || now - previously > activeDownIntervalMs(this.state.priority, this.state.activeAdverIntervalCs);
-    this.lastHeard.set(peer, now);
     // IPv4 peers that use the other checksum form drop ours (keepalived 2.2.7 accepts only
     // RFC 5798): we hear them, they do not hear us — a split brain waiting to happen.
     if (this.family === 4 && adv.checksumVariant !== this.config.checksum) {
@@ -363,7 +370,9 @@ export class InstanceDriver {
         peer: formatAddress(from),
       });
     }
+    const before = this.state;
     this.handle({ type: 'advert', adv, from: source, now });
+    this.group.followed(before, this.state, now);
   }
 
   /** A packet for this VRID that a §7.1 check dropped. */
@@ -429,7 +438,10 @@ export class InstanceDriver {
         }
         afterwards.push(() => {
           this.logTransition(action.from, action.to, action.reason, now);
-          if (action.to === 'active') this.checkFirstMastership(now);
+          if (action.to === 'active' && !this.everMaster) {
+            this.everMaster = true;
+            this.group.firstMastership(this.state, now);
+          }
           for (const listener of this.transitionListeners) {
             listener({ instance: this.name, from: action.from, to: action.to, reason: action.reason, at: now });
           }
@@ -458,6 +470,11 @@ export class InstanceDriver {
       case 'del-vips':
         this.addresses.wantAll(false);
         return;
+      case 'split-brain': {
+        const gapMs = activeDownIntervalMs(this.state.priority, this.params.advertIntervalCs);
+        afterwards.push(() => this.group.splitBrain(action.peer, action.priority, this.state, now, gapMs));
+        return;
+      }
       case 'announce':
         // Re-announcements only for addresses we hold: not while an add is being retried.
         if (action.cause !== 'became-active' && this.addresses.failing) return;
@@ -501,25 +518,6 @@ export class InstanceDriver {
     return `${this.name}/announce-settled`;
   }
 
-  /**
-   * At initial provisioning the group's configured master must be the master. A member that
-   * takes the role for the first time while that master was heard within Active_Down_Interval
-   * displaced it (a priority set too high, preemption): say so, naming both.
-   */
-  private checkFirstMastership(now: number): void {
-    if (this.everMaster) return;
-    this.everMaster = true;
-    const master = this.config.groupMasterAddress;
-    if (this.config.groupMaster || master === undefined) return;
-    const heard = this.lastHeard.get(master.address);
-    const window = activeDownIntervalMs(this.state.priority, this.state.activeAdverIntervalCs);
-    if (heard === undefined || now - heard > window) return;
-    this.log.warn(
-      { groupMasterAddress: master.address, self: formatAddress(this.setup.source), heardMsAgo: Math.round(now - heard), reason: 'displaced-group-master' },
-      `${this.name}: ${formatAddress(this.setup.source)} became master at first start while the group's configured master ${master.address} is alive (heard ${Math.round(now - heard)} ms ago)`,
-    );
-  }
-
   /** What the status socket reports of this instance. */
   snapshot(): InstanceSnapshot {
     const role = this.role;
@@ -534,7 +532,10 @@ export class InstanceDriver {
       sinceMonotonicMs: this.state.since,
       reason: this.state.reason,
       groupMaster: this.config.groupMaster,
+      groupMasterAddress: this.config.groupMasterAddress?.address ?? null,
       role: { expected: role.expected, matches: role.matches },
+      activeRouter: this.group.activeRouter(this.state),
+      peers: this.group.peerReports(),
       steppedDown: this.state.held,
       faults: [...this.state.faults],
       addressesPending: this.addresses.pending,
@@ -622,10 +623,7 @@ export class InstanceDriver {
   }
 
   private warnLimited(key: string, message: string, fields: Record<string, unknown>): void {
-    const now = this.ports.scheduler.now();
-    if (!this.limiter.allow(key, now)) return;
-    const suppressed = this.limiter.takeSuppressed(key);
-    this.log.warn({ ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message);
+    logLimited(this.limiter, this.log, { level: 'warn', key, now: this.ports.scheduler.now(), message }, fields);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { Logger } from './logger.js';
+
 /**
  * Log-once-per-interval by key (reason code and peer, as keepalived rate-limits by reason):
  * a flood of malformed packets costs a counter increment each and one log line a minute.
@@ -40,4 +42,16 @@ export class RateLimiter {
     this.suppressedSince.delete(key);
     return count;
   }
+}
+
+/** Writes the line if `key` may be logged now, with how many were suppressed since the last one. */
+export function logLimited(
+  limiter: RateLimiter,
+  log: Logger,
+  line: { readonly level: 'warn' | 'info'; readonly key: string; readonly now: number; readonly message: string },
+  fields: Record<string, unknown>,
+): void {
+  if (!limiter.allow(line.key, line.now)) return;
+  const suppressed = limiter.takeSuppressed(line.key);
+  log[line.level]({ ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, line.message);
 }

@@ -2,6 +2,7 @@
 
 import t from 'tap';
 import { Cluster, webInstance } from './helpers/cluster.js';
+import { ctl } from './helpers/ctl.js';
 import { requireRoot } from './helpers/root.js';
 import { holders, waitFor } from './helpers/topology.js';
 
@@ -44,10 +45,20 @@ if (requireRoot(t)) {
     await low.waitState('MASTER', 3000);
     await high.waitState('MASTER', 3000);
     t.same(await holders(cluster.members, VIP), [1, 2], 'split brain: both hold the address');
+    // Both master for longer than an Active_Down_Interval (361 ms here): a split brain, not the
+    // handover of a preemption (fsm.ts reportSplitBrain).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     await cluster.isolate([1, 2], false);
     const yielded = await low.waitState('BACKUP', 3000, { from: low.lines.length - 1 });
     t.equal(yielded.reason, 'equal-priority-higher-address', '192.0.2.1 yields to 192.0.2.2');
     t.same(await settlesOn(cluster, 2), [2]);
+    const warning = await high.waitLine({ reason: 'split-brain' }, 1000);
+    t.match(warning, { level: 'warn', self: cluster.member(2).ipv4, selfPriority: 100, peer: cluster.member(1).ipv4, peerPriority: 100 }, 'the winner names both');
+    const status = await ctl(high.statusSocket, ['--json', 'status']);
+    const counters = (JSON.parse(status.stdout) as { instances: Array<{ counters: { splitBrain: number } }> }).instances[0]?.counters;
+    t.ok((counters?.splitBrain ?? 0) >= 1, 'and counts it');
+    t.match((await ctl(high.statusSocket, ['status'])).stdout, /web: .*SPLIT BRAIN seen \d+ time/, 'status shows it');
+    t.same(low.lines.filter((l) => l.reason === 'split-brain'), [], 'the loser does not: it yielded');
   });
 
   t.test('the group master is preferred at start, even with the lower address', async (t) => {

@@ -38,22 +38,24 @@ t.test('equal priority from a higher primary address: Backup', async (t) => {
   t.equal(state.reason, 'equal-priority-higher-address');
 });
 
-t.test('equal priority from a lower address: stay, send at once, announce again (§6.4.3)', async (t) => {
+t.test('equal priority from a lower address: a split brain reported; stay, send at once, announce again (§6.4.3)', async (t) => {
   const p = params();
   const { state, actions } = run(p, [advert(100, LOWER_PEER, 9000)], active(p));
   t.equal(state.name, 'active');
   t.same(actions, [
+    { type: 'split-brain', peer: LOWER_PEER, priority: 100 },
     { type: 'send-advert', priority: 100 },
     { type: 'arm', timer: 'adver', at: 10000 },
     { type: 'announce', cause: 'lower-priority-seen' },
   ]);
 });
 
-t.test('a lower priority: discard it, send an advertisement at once and re-announce', async (t) => {
+t.test('a lower priority: a split brain reported; discard it, send an advertisement at once and re-announce', async (t) => {
   const p = params();
   const { state, actions } = run(p, [advert(50, HIGHER_PEER, 9000)], active(p));
   t.equal(state.name, 'active');
   t.same(actions, [
+    { type: 'split-brain', peer: HIGHER_PEER, priority: 50 },
     { type: 'send-advert', priority: 100 },
     { type: 'arm', timer: 'adver', at: 10000 },
     { type: 'announce', cause: 'lower-priority-seen' },

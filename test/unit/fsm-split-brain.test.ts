@@ -189,3 +189,42 @@ t.test('no nudge towards an Active router of priority 1: at equal priority the a
   t.equal(following.activePriority, 1);
   t.same(sent(step(middleParams, following, { type: 'stray-removed', now: 200 }).actions), [], 'nothing sent');
 });
+
+/** The split-brain reports among the actions (fsm.ts reportSplitBrain). */
+function reports(actions: readonly FsmAction[]): FsmAction[] {
+  return actions.filter((a) => a.type === 'split-brain');
+}
+
+t.test('split brain reported: an Active router that wins against another Active router says so, in either order of hearing', async (t) => {
+  const winner = active(winnerParams);
+  const loser = active(loserParams);
+  // Both Active for longer than an Active_Down_Interval (a partition), then they hear each other.
+  const late = (winner.since as number) + activeDownIntervalMs(200, 100) + 1000;
+  const heardFirst = run(winnerParams, [advert(100, LOSER, late)], winner);
+  t.same(reports(heardFirst.actions), [{ type: 'split-brain', peer: LOSER, priority: 100 }], 'the loser advertising as Active');
+  t.ok(heardFirst.actions.findIndex((a) => a.type === 'split-brain') < heardFirst.actions.findIndex((a) => a.type === 'send-advert'), 'reported, then answered');
+  // The other order: the loser heard the winner first and leaves with its parting advertisement.
+  const loserLeaves = run(loserParams, [advert(200, WINNER, late)], loser);
+  const parting = deliver(winnerParams, winner, loserLeaves.actions, LOSER, late + 1);
+  t.same(reports(parting.actions), [{ type: 'split-brain', peer: LOSER, priority: 100 }], 'its parting advertisement: it was Active too');
+  const equal = params({ priority: 100, primaryAddress: ip('192.0.2.2') });
+  const tie = run(equal, [advert(100, ip('192.0.2.1'), late)], active(equal));
+  t.same(reports(tie.actions), [{ type: 'split-brain', peer: ip('192.0.2.1'), priority: 100 }], 'equal priority from a lower address (§6.4.3)');
+});
+
+t.test('no split brain: a release, a priority-1 request, a better router, the handover of a preemption', async (t) => {
+  const winner = active(winnerParams);
+  const late = (winner.since as number) + activeDownIntervalMs(200, 100) + 1000;
+  t.same(reports(run(winnerParams, [advert(0, LOSER, late)], winner).actions), [], 'priority 0 is a router leaving (§6.4.3)');
+  t.same(reports(run(winnerParams, [advert(NUDGE_PRIORITY, LOSER, late)], winner).actions), [], 'priority 1 is a Backup asking for a re-announcement');
+  t.same(reports(run(winnerParams, [advert(250, LOSER, late)], winner).actions), [], 'a better router: this one yields');
+  // A Backup that preempts a lower Active router hears it advertise once more as it gives way.
+  const follower = run(winnerParams, [advert(100, LOSER, 100)], backup(winnerParams)).state;
+  const preempted = run(winnerParams, [{ type: 'timer', timer: 'activeDown', now: follower.timers.activeDown as number }], follower).state;
+  t.equal(preempted.reason, 'preempt');
+  const handover = run(winnerParams, [advert(100, LOSER, preempted.since + 5)], preempted);
+  t.same(reports(handover.actions), [], 'the preempted router parting: a handover');
+  t.same(announces(handover.actions), [{ type: 'announce', cause: 'lower-priority-seen' }], 'still answered as §6.4.3 says');
+  const stays = run(winnerParams, [advert(100, LOSER, preempted.since + activeDownIntervalMs(200, 100))], handover.state);
+  t.same(reports(stays.actions), [{ type: 'split-brain', peer: LOSER, priority: 100 }], 'one that stays Active past an Active_Down_Interval is a split brain');
+});

@@ -5,34 +5,13 @@ import { validateConfig } from '../../src/config/load.js';
 import { encode } from '../../src/protocol/advertisement.js';
 import { activeDownIntervalMs } from '../../src/protocol/timers.js';
 import { NetError } from '../../src/net/ports.js';
-import { ADDRESS_BOUND_INTERVALS, ADDRESS_BOUND_MIN_MS, ADDRESS_RETRY_FIRST_MS, InstanceDriver } from '../../src/runtime/instance-driver.js';
-import { Scheduler } from '../../src/runtime/scheduler.js';
+import { ADDRESS_BOUND_INTERVALS, ADDRESS_BOUND_MIN_MS, ADDRESS_RETRY_FIRST_MS } from '../../src/runtime/instance-driver.js';
 import { ip } from '../helpers/addresses.js';
-import { FakeAddresses, FakeFrames, FakeTransport, LINK, memoryLogger, Recorder } from '../helpers/fake-ports.js';
-import { FakeTime } from '../helpers/fake-time.js';
+import { advert, driver, VIP } from '../helpers/driver.js';
+import { LINK } from '../helpers/fake-ports.js';
 
-const VIP = '203.0.113.10';
 const PEER = ip('192.0.2.9');
 
-function driver(overrides: Record<string, unknown> = {}) {
-  const result = validateConfig({
-    instances: [{ name: 'web', interface: 'eth0', vrid: 51, priority: 100, advertIntervalMs: 100, virtualAddresses: [`${VIP}/32`], announce: { count: 2, intervalMs: 50 }, ...overrides }],
-  });
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  const config = result.config.instances[0]!;
-  const time = new FakeTime();
-  const scheduler = new Scheduler(time, time);
-  const recorder = new Recorder();
-  const { log, lines } = memoryLogger();
-  const addresses = new FakeAddresses(recorder, LINK);
-  const instance = new InstanceDriver(
-    { config, link: LINK, source: ip('192.0.2.1'), destinations: [ip('224.0.0.18')], virtualAddresses: [{ bytes: ip(VIP), prefixLength: 32 }] },
-    { scheduler, transport: new FakeTransport(recorder), addresses, frames: new FakeFrames(recorder), log },
-  );
-  return { instance, time, recorder, lines, addresses };
-}
-
-const advert = (priority: number) => ({ vrid: 51, priority, maxAdvertIntervalCs: 10, addresses: [ip(VIP)], family: 4 as const, checksum: 0, checksumVariant: 'rfc5798' as const });
 
 t.test('takeover: advertisement sent, address added, then the announcement, all in the same tick', async (t) => {
   const { instance, time, recorder, lines } = driver();
