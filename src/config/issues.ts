@@ -31,8 +31,10 @@ export type IssueCode =
   | 'duplicate-track'
   | 'script-timeout'
   | 'command-not-absolute'
+  | 'peers-with-unicast'
   | 'preempt-delay-ignored'
-  | 'group-master-without-preempt';
+  | 'group-master-without-preempt'
+  | 'multicast-without-peers';
 
 export interface ConfigIssue {
   /** JSON Pointer into the document: "/instances/1/vrid"; "" is the whole document. */
