@@ -68,7 +68,7 @@ export interface ReceivingInstance {
 }
 
 /**
- * Who may advertise. VRRPv3 has no authentication (RFC 9568 §9 leaves it to the link), so the
+ * Who may advertise. VRRPv3 has no authentication (RFC 9568 §9, Security Considerations), so the
  * source address is the only guard against a host that is not in the group. In unicast mode the
  * unicast peers are that list; in multicast mode it is the optional `peers` list.
  */
