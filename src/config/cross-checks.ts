@@ -183,7 +183,8 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
       if (instance.family !== 6) return [];
       const ours = instance.sourceAddress === undefined || isLinkLocal(instance.sourceAddress.address);
       return peersOf(instance)
-        .filter(({ value }) => isLinkLocal(value.address) !== ours)
+        // An IPv4 entry is peer-family's to report, not a question of scope.
+        .filter(({ value }) => value.family === 6 && isLinkLocal(value.address) !== ours)
         .map(({ value, index, list }) => ({
           path: at(i, list, index),
           message: ours

@@ -165,8 +165,9 @@ t.test('IPv6 unicast peers must have the scope our advertisements go out from', 
 t.test('peers: same family as the instance', async (t) => {
   hasIssue(t, errorsOf(t, configWith(instance({ peers: ['192.0.2.2', '2001:db8::2'] }))),
     '/instances/0/peers/1', 'peer-family', 'IPv6 but the virtual addresses are IPv4');
-  hasIssue(t, errorsOf(t, configWith(instance6({ peers: ['fe80::2', '192.0.2.2'] }))),
-    '/instances/0/peers/1', 'peer-family', 'IPv4 but the virtual addresses are IPv6');
+  const v4InV6 = errorsOf(t, configWith(instance6({ peers: ['fe80::2', '192.0.2.2'] })));
+  hasIssue(t, v4InV6, '/instances/0/peers/1', 'peer-family', 'IPv4 but the virtual addresses are IPv6');
+  t.same(v4InV6.map((e) => e.code), ['peer-family'], 'one error for it, not a scope error too');
   acceptedConfig(configWith(instance({ peers: ['192.0.2.2', '192.0.2.3'] })));
 });
 
