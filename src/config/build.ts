@@ -15,7 +15,7 @@ export function buildConfig(doc: ConfigDocument): DaemonConfig {
 }
 
 function buildInstance(doc: InstanceDocument): InstanceConfig {
-  const { virtualAddresses, unicastPeers, sourceAddress, groupMasterAddress, ...scalars } = doc;
+  const { virtualAddresses, unicastPeers, peers, sourceAddress, groupMasterAddress, ...scalars } = doc;
   const vips = virtualAddresses.map((text) => parsed(parseCidr(text)));
   const first = vips[0];
   if (first === undefined) throw new Error('bug: schema let an instance through without virtual addresses');
@@ -25,10 +25,15 @@ function buildInstance(doc: InstanceDocument): InstanceConfig {
     // The first address decides; cross-checks report any other family.
     family: first.family,
     virtualAddresses: vips,
-    unicastPeers: unicastPeers?.map((text) => parsed(parseAddress(text))),
+    unicastPeers: addressList(unicastPeers),
+    peers: addressList(peers),
     sourceAddress: optionalAddress(sourceAddress),
     groupMasterAddress: optionalAddress(groupMasterAddress),
   };
+}
+
+function addressList(texts: readonly string[] | undefined) {
+  return texts?.map((text) => parsed(parseAddress(text)));
 }
 
 function optionalAddress(text: string | undefined) {

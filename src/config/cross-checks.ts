@@ -75,8 +75,16 @@ function eachInstance(rule: (instance: InstanceConfig, i: number) => Finding[]):
   return (config) => config.instances.flatMap(rule);
 }
 
-function peersOf(instance: InstanceConfig): Array<Indexed<IpAddress>> {
-  return indexed(instance.unicastPeers ?? []);
+/** The two lists of the other members' addresses: where advertisements go, or only come from. */
+type PeerList = 'unicastPeers' | 'peers';
+
+interface ListedPeer extends Indexed<IpAddress> {
+  readonly list: PeerList;
+}
+
+/** Every listed member address with its place in the document, so each rule covers both lists. */
+function peersOf(instance: InstanceConfig): ListedPeer[] {
+  return (['unicastPeers', 'peers'] as const).flatMap((list) => indexed(instance[list] ?? []).map((x) => ({ ...x, list })));
 }
 
 export const CROSS_CHECKS: readonly CrossCheck[] = [
@@ -125,8 +133,8 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     find: eachInstance((instance, i) =>
       peersOf(instance)
         .filter(({ value }) => value.family !== instance.family)
-        .map(({ value, index }) => ({
-          path: at(i, 'unicastPeers', index),
+        .map(({ value, index, list }) => ({
+          path: at(i, list, index),
           message: `${value.given} is ${familyName(value.family)} but the virtual addresses are ${familyName(instance.family)}`,
         })),
     ),
@@ -147,9 +155,9 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     code: 'duplicate-peer',
     severity: 'error',
     find: eachInstance((instance, i) =>
-      repeats(peersOf(instance), (x) => x.value.address).map(({ first, later }) => ({
-        path: at(i, 'unicastPeers', later.index),
-        message: `${later.value.given} is already listed at ${at(i, 'unicastPeers', first.index)}`,
+      repeats(peersOf(instance), (x) => `${x.list} ${x.value.address}`).map(({ first, later }) => ({
+        path: at(i, later.list, later.index),
+        message: `${later.value.given} is already listed at ${at(i, first.list, first.index)}`,
       })),
     ),
   },
@@ -159,26 +167,27 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     find: eachInstance((instance, i) =>
       peersOf(instance)
         .filter(({ value }) => value.address === instance.sourceAddress?.address)
-        .map(({ value, index }) => ({
-          path: at(i, 'unicastPeers', index),
+        .map(({ value, index, list }) => ({
+          path: at(i, list, index),
           message: `${value.given} is this instance's own sourceAddress; list the other VMs of the group only`,
         })),
     ),
   },
   {
     // IPv6 advertisements go out from the link-local address unless sourceAddress says otherwise
-    // (RFC 9568 §5.1.2.1), and the unicast peer check compares the packet's source with the list:
-    // a global peer address against a link-local source would drop every advertisement, and
-    // every member would become master.
+    // (RFC 9568 §5.1.2.1), and the member check compares the packet's source with the list
+    // (unicastPeers or peers): a global peer address against a link-local source would drop
+    // every advertisement, and every member would become master.
     code: 'ipv6-peer-scope',
     severity: 'error',
     find: eachInstance((instance, i) => {
       if (instance.family !== 6) return [];
       const ours = instance.sourceAddress === undefined || isLinkLocal(instance.sourceAddress.address);
       return peersOf(instance)
-        .filter(({ value }) => isLinkLocal(value.address) !== ours)
-        .map(({ value, index }) => ({
-          path: at(i, 'unicastPeers', index),
+        // An IPv4 entry is peer-family's to report, not a question of scope.
+        .filter(({ value }) => value.family === 6 && isLinkLocal(value.address) !== ours)
+        .map(({ value, index, list }) => ({
+          path: at(i, list, index),
           message: ours
             ? `${value.given} is not link-local, but this instance sends from its link-local address: list the peers' link-local addresses, or set sourceAddress to this VM's global address (and do the same on the peers)`
             : `${value.given} is link-local, but this instance sends from ${instance.sourceAddress?.given ?? ''}: list the peers' addresses of the same scope`,
@@ -258,7 +267,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     code: 'endpoint-address-class',
     severity: 'error',
     find: eachInstance((instance, i) => {
-      const endpoints = peersOf(instance).map(({ value, index }) => ({ value, path: at(i, 'unicastPeers', index) }));
+      const endpoints = peersOf(instance).map(({ value, index, list }) => ({ value, path: at(i, list, index) }));
       if (instance.sourceAddress !== undefined) {
         endpoints.push({ value: instance.sourceAddress, path: at(i, 'sourceAddress') });
       }
@@ -350,6 +359,20 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     })),
   },
   {
+    // In unicast mode advertisements come from the unicast peers and no one else (§7.1's source
+    // check runs on that list): a second list could only disagree with the first.
+    code: 'peers-with-unicast',
+    severity: 'error',
+    find: eachInstance((instance, i) =>
+      instance.unicastPeers !== undefined && instance.peers !== undefined
+        ? [{
+            path: at(i, 'peers'),
+            message: 'unicastPeers already lists who may advertise: advertisements from any other source are dropped; remove peers',
+          }]
+        : [],
+    ),
+  },
+  {
     code: 'preempt-delay-ignored',
     severity: 'warning',
     find: eachInstance((instance, i) =>
@@ -366,6 +389,23 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
         ? [{
             path: at(i, 'preempt'),
             message: 'is false on the group master: after a failover it will not take the master role back',
+          }]
+        : [],
+    ),
+  },
+  {
+    // VRRPv3 has no authentication (RFC 9568 §9): in multicast mode without a peers list, one
+    // advertisement from any host on the LAN can take the role (priority 254) or hand it over
+    // (priority 0). The owner (255) is exempt: it drops every advertisement (§7.1).
+    code: 'multicast-without-peers',
+    severity: 'warning',
+    find: eachInstance((instance, i) =>
+      instance.unicastPeers === undefined && instance.peers === undefined && instance.priority !== OWNER_PRIORITY
+        ? [{
+            path: at(i, 'peers'),
+            message:
+              "is not set: advertisements are accepted from anyone on the link, so any host on the LAN can take the IP; " +
+              "list the other members' addresses (IPv6: their link-local addresses)",
           }]
         : [],
     ),

@@ -31,10 +31,12 @@ export type IssueCode =
   | 'duplicate-track'
   | 'script-timeout'
   | 'command-not-absolute'
+  | 'peers-with-unicast'
   | 'preempt-delay-ignored'
   | 'group-master-without-preempt'
   | 'unknown-user'
-  | 'hidden-by-sandbox';
+  | 'hidden-by-sandbox'
+  | 'multicast-without-peers';
 
 export interface ConfigIssue {
   /** JSON Pointer into the document: "/instances/1/vrid"; "" is the whole document. */

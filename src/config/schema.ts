@@ -201,6 +201,9 @@ const INSTANCE: SchemaObject = {
     virtualAddresses: { type: 'array', minItems: 1, items: { type: 'string', ipAddress: 'cidr' } },
     // Absent = multicast. An empty list would advertise to nobody.
     unicastPeers: { type: 'array', minItems: 1, items: ADDRESS },
+    // Multicast mode: the only sources whose advertisements are accepted (VRRPv3 has no
+    // authentication). Absent = anyone on the link; an empty list would accept nobody.
+    peers: { type: 'array', minItems: 1, items: ADDRESS },
     sourceAddress: ADDRESS,
     preempt: { type: 'boolean', default: true },
     preemptDelayMs: delayMs(ONE_HOUR_MS),

@@ -105,6 +105,12 @@ export interface InstanceConfig {
   readonly virtualAddresses: readonly IpPrefix[];
   /** Unicast advertisements to these peers; undefined = multicast. */
   readonly unicastPeers: readonly IpAddress[] | undefined;
+  /**
+   * Multicast mode: the other members' addresses (IPv6: their link-local addresses, the source of
+   * their advertisements, RFC 9568 §5.1.2.1); advertisements from any other source are dropped.
+   * undefined = anyone on the link. With unicastPeers, that list is the filter (a cross-check).
+   */
+  readonly peers: readonly IpAddress[] | undefined;
   /** undefined = the interface's primary IPv4 address, or its IPv6 link-local address. */
   readonly sourceAddress: IpAddress | undefined;
   readonly preempt: boolean;
@@ -148,9 +154,10 @@ export interface ConfigDocument {
   instances: InstanceDocument[];
 }
 
-export interface InstanceDocument extends Omit<InstanceConfig, 'family' | 'virtualAddresses' | 'unicastPeers' | 'sourceAddress' | 'groupMasterAddress'> {
+export interface InstanceDocument extends Omit<InstanceConfig, 'family' | 'virtualAddresses' | 'unicastPeers' | 'peers' | 'sourceAddress' | 'groupMasterAddress'> {
   virtualAddresses: string[];
   unicastPeers?: string[];
+  peers?: string[];
   sourceAddress?: string;
   groupMasterAddress?: string;
 }

@@ -21,6 +21,7 @@ export type RejectReason =
   | 'owner-received'
   | 'own-advertisement'
   | 'unknown-peer'
+  | 'source-not-a-peer'
   | 'address-mismatch';
 
 export type NoteReason = 'interval-mismatch' | 'address-mismatch';
@@ -39,6 +40,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'owner-received',
   'own-advertisement',
   'unknown-peer',
+  'source-not-a-peer',
   'address-mismatch',
 ];
 
@@ -61,9 +63,25 @@ export interface ReceivingInstance {
   readonly addresses: readonly Uint8Array[];
   /** Addresses this router sends from: a packet from one of them is our own, looped back. */
   readonly localAddresses: readonly Uint8Array[];
-  /** In unicast mode, the only sources accepted; undefined in multicast mode. */
-  readonly unicastPeers?: readonly Uint8Array[];
+  /** The only sources accepted, and the list they come from; undefined: any source on the link. */
+  readonly members?: MemberList;
 }
+
+/**
+ * Who may advertise. VRRPv3 has no authentication (RFC 9568 §9, Security Considerations), so the
+ * source address is the only guard against a host that is not in the group. In unicast mode the
+ * unicast peers are that list; in multicast mode it is the optional `peers` list.
+ */
+export interface MemberList {
+  readonly addresses: readonly Uint8Array[];
+  readonly listedIn: 'unicastPeers' | 'peers';
+}
+
+/** One check for both lists; the reason says which list the source is missing from. */
+const NOT_LISTED: Record<MemberList['listedIn'], { readonly reason: RejectReason; readonly detail: string }> = {
+  unicastPeers: { reason: 'unknown-peer', detail: 'source is not a configured unicast peer' },
+  peers: { reason: 'source-not-a-peer', detail: 'source is not in the peers list' },
+};
 
 export interface CheckNote {
   readonly reason: NoteReason;
@@ -108,8 +126,9 @@ export function checkReceived<I extends ReceivingInstance>(
   if (contains(instance.localAddresses, packet.src)) {
     return { ok: false, reason: 'own-advertisement', detail: 'sent by this router', vrid: adv.vrid };
   }
-  if (instance.unicastPeers !== undefined && !contains(instance.unicastPeers, packet.src)) {
-    return { ok: false, reason: 'unknown-peer', detail: 'source is not a configured unicast peer', vrid: adv.vrid };
+  const { members } = instance;
+  if (members !== undefined && !contains(members.addresses, packet.src)) {
+    return { ok: false, ...NOT_LISTED[members.listedIn], vrid: adv.vrid };
   }
   const notes: CheckNote[] = [];
   // §7.1: "MAY verify that the IPvX Address(es) associated with the VRID are valid" and, if not,

@@ -14,10 +14,11 @@ import { groupMasterWaitEnd, initialState, step } from '../protocol/fsm.js';
 import type { FsmAction, FsmEvent, InstanceParams, InstanceState, StateName, TimerName } from '../protocol/fsm-types.js';
 import { groupRole, type RoleReport } from '../protocol/group-role.js';
 import { formatAddress, sameAddress, type IpFamily } from '../protocol/ip-address.js';
-import { OWNER_PRIORITY, type CheckNote, type ReceivingInstance, type RejectReason } from '../protocol/receive-checks.js';
+import { OWNER_PRIORITY, type CheckNote, type MemberList, type ReceivingInstance, type RejectReason } from '../protocol/receive-checks.js';
 import { activeDownIntervalMs, intervalMs, msToIntervalCs } from '../protocol/timers.js';
 import type { AddressEntry, AddressPort, FrameSender, LinkInfo, VrrpTransport } from '../net/ports.js';
 import { Announcer } from './announcer.js';
+import { configuredBytes } from './configured-address.js';
 import { RoleAddresses, type VirtualAddress } from './role-addresses.js';
 import { wallClockMs } from './clock.js';
 import { receivedAt } from './receive-time.js';
@@ -199,7 +200,7 @@ export class InstanceDriver {
       advertIntervalCs: msToIntervalCs(config.advertIntervalMs),
       addresses: this.setup.virtualAddresses.map((vip) => vip.bytes),
       localAddresses: [this.setup.source],
-      ...(config.unicastPeers === undefined ? {} : { unicastPeers: this.setup.destinations }),
+      ...membersOf(config, this.setup.destinations),
     };
   }
 
@@ -625,6 +626,16 @@ export class InstanceDriver {
   private warnLimited(key: string, message: string, fields: Record<string, unknown>): void {
     logLimited(this.limiter, this.log, { level: 'warn', key, now: this.ports.scheduler.now(), message }, fields);
   }
+}
+
+/**
+ * Who may advertise to this instance: the unicast peers (advertisements go to them and come from
+ * them), or in multicast mode the optional `peers` list. Without either, anyone on the link.
+ */
+function membersOf(config: InstanceConfig, destinations: readonly Uint8Array[]): { members?: MemberList } {
+  if (config.unicastPeers !== undefined) return { members: { addresses: destinations, listedIn: 'unicastPeers' } };
+  if (config.peers !== undefined) return { members: { addresses: config.peers.map((peer) => configuredBytes(peer.address)), listedIn: 'peers' } };
+  return {};
 }
 
 function assertNever(value: never): never {

@@ -2,8 +2,9 @@
  * What a reload does to each instance, decided from the old and new configuration alone:
  *   unchanged  → untouched: state, mastership and timers stay, nothing is announced again;
  *   update     → changed in place (priority, timers, preemption, announcements, tracking, hooks,
- *                and, as keepalived does, the virtual addresses, unicast peers and source: a
- *                master adds the new addresses and removes the old ones without a release);
+ *                the peers list (from the next advertisement on), and, as keepalived does, the
+ *                virtual addresses, unicast peers and source: a master adds the new addresses
+ *                and removes the old ones without a release);
  *   restart    → stopped (a master releases with priority 0) and started again: its identity on
  *                the wire changed (interface, VRID, family, owner status);
  *   remove / add.

@@ -36,6 +36,33 @@ t.test('--check-config prints warnings with their path', async (t) => {
   t.match(stdout, 'warning: /instances/0/preempt: ');
 });
 
+t.test('--check-config says per instance whose advertisements can move its IP', async (t) => {
+  const dir = t.testdir({
+    'modes.json': JSON.stringify(configWith(
+      instance({ peers: ['192.0.2.2', '192.0.2.3'] }),
+      instance({ name: 'open', vrid: 52, virtualAddresses: ['203.0.113.11/32'] }),
+      instance({ name: 'uc', vrid: 53, virtualAddresses: ['203.0.113.12/32'], unicastPeers: ['192.0.2.2'] }),
+      instance6({ peers: ['fe80::2'] }),
+    )),
+  });
+  const { status, stdout } = run('--check-config', join(dir, 'modes.json'));
+  t.equal(status, 0);
+  const under = (name: string) => stdout.split('\n')[stdout.split('\n').findIndex((line) => line.startsWith(`instance ${name}:`)) + 1];
+  t.equal(under('web'), '  advertisements accepted from: 192.0.2.2, 192.0.2.3 (peers)');
+  t.equal(under('open'), '  advertisements accepted from: anyone on the link (multicast, no peers list: any host on the LAN can take the IP)');
+  t.equal(under('uc'), '  advertisements accepted from: 192.0.2.2 (unicastPeers)');
+  t.equal(under('web6'), '  advertisements accepted from: fe80::2 (peers)');
+  t.match(stdout, /^warning: \/instances\/1\/peers: is not set: .*any host on the LAN can take the IP/m);
+  t.equal(stdout.match(/^warning: /gm)?.length, 1, 'only the open instance is warned about');
+});
+
+t.test('--check-config with both peers and unicastPeers names the path and exits 78', async (t) => {
+  const dir = t.testdir({ 'both.json': JSON.stringify(configWith(instance({ unicastPeers: ['192.0.2.2'], peers: ['192.0.2.3'] }))) });
+  const { status, stderr } = run('--check-config', join(dir, 'both.json'));
+  t.equal(status, 78);
+  t.match(stderr, /^\/instances\/0\/peers: unicastPeers already lists who may advertise/m);
+});
+
 t.test('--check-config on an invalid file prints every error as PATH: MESSAGE and exits 78', async (t) => {
   const dir = t.testdir({
     'bad.json': JSON.stringify(configWith(instance({ vrid: 256 }), instance6({ name: 'web' }))),

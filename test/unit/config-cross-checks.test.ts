@@ -116,15 +116,15 @@ t.test('peers and the source address are unicast addresses', async (t) => {
 t.test('warning: a preempt delay without preemption does nothing', async (t) => {
   const { warnings } = acceptedConfig(configWith(instance({ preempt: false, preemptDelayMs: 5000 })));
   hasIssue(t, warnings, '/instances/0/preemptDelayMs', 'preempt-delay-ignored', 'no effect');
-  t.same(acceptedConfig(configWith(instance({ preempt: true, preemptDelayMs: 5000 }))).warnings, []);
-  t.same(acceptedConfig(configWith(instance({ preempt: false }))).warnings, []);
+  t.same(acceptedConfig(configWith(instance({ peers: ['192.0.2.2'], preempt: true, preemptDelayMs: 5000 }))).warnings, []);
+  t.same(acceptedConfig(configWith(instance({ peers: ['192.0.2.2'], preempt: false }))).warnings, []);
 });
 
 t.test('warning: a group master without preemption cannot take the role back', async (t) => {
   const { warnings } = acceptedConfig(configWith(instance({ groupMaster: true, preempt: false })));
   hasIssue(t, warnings, '/instances/0/preempt', 'group-master-without-preempt', 'will not take the master role back');
-  t.same(acceptedConfig(configWith(instance({ groupMaster: true }))).warnings, []);
-  t.same(acceptedConfig(configWith(instance({ groupMaster: false, preempt: false }))).warnings, []);
+  t.same(acceptedConfig(configWith(instance({ peers: ['192.0.2.2'], groupMaster: true }))).warnings, []);
+  t.same(acceptedConfig(configWith(instance({ peers: ['192.0.2.2'], groupMaster: false, preempt: false }))).warnings, []);
 });
 
 t.test('every cross-check error is reported at once', async (t) => {
@@ -176,5 +176,52 @@ t.test('warning: a check, hook or tracked file where the unit\'s sandbox hides i
   t.equal(warnings.filter((w) => w.code === 'hidden-by-sandbox').length, 5, 'programs and files elsewhere, and arguments, are not warned about');
   // Compared after normalization, and a name that only starts like one of them is elsewhere.
   const odd = acceptedConfig(configWith(instance({ track: { files: [{ path: '/usr/../tmp/prio' }, { path: '/tmpfs/prio' }, { path: '/homes/prio' }] } }))).warnings;
-  t.strictSame(odd.map((w) => w.path), ['/instances/0/track/files/0/path']);
+  t.strictSame(odd.filter((w) => w.code === 'hidden-by-sandbox').map((w) => w.path), ['/instances/0/track/files/0/path']);
+});
+
+// The peers list (multicast mode): who may advertise. The rules on addresses are the unicast
+// peers' rules, run on either list, each error at the entry's own path.
+t.test('peers: same family as the instance', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance({ peers: ['192.0.2.2', '2001:db8::2'] }))),
+    '/instances/0/peers/1', 'peer-family', 'IPv6 but the virtual addresses are IPv4');
+  const v4InV6 = errorsOf(t, configWith(instance6({ peers: ['fe80::2', '192.0.2.2'] })));
+  hasIssue(t, v4InV6, '/instances/0/peers/1', 'peer-family', 'IPv4 but the virtual addresses are IPv6');
+  t.same(v4InV6.map((e) => e.code), ['peer-family'], 'one error for it, not a scope error too');
+  acceptedConfig(configWith(instance({ peers: ['192.0.2.2', '192.0.2.3'] })));
+});
+
+t.test('peers: each listed once, compared after normalization', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance6({ peers: ['fe80::2', 'FE80:0::2'] }))),
+    '/instances/0/peers/1', 'duplicate-peer', 'already listed at /instances/0/peers/0');
+});
+
+t.test('peers: not our own sourceAddress', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance({ sourceAddress: '192.0.2.1', peers: ['192.0.2.2', '192.0.2.1'] }))),
+    '/instances/0/peers/1', 'peer-is-source', 'own sourceAddress');
+  acceptedConfig(configWith(instance({ sourceAddress: '192.0.2.1', peers: ['192.0.2.2'] })));
+});
+
+t.test('peers: IPv6 members advertise from their link-local addresses (RFC 9568 §5.1.2.1)', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance6({ peers: ['2001:db8::2'] }))), '/instances/0/peers/0', 'ipv6-peer-scope', 'link-local');
+  acceptedConfig(configWith(instance6({ peers: ['fe80::2', 'fe80::3'] })));
+  acceptedConfig(configWith(instance6({ sourceAddress: '2001:db8::1', peers: ['2001:db8::2'] })));
+});
+
+t.test('peers: unicast addresses only', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance({ peers: ['192.0.2.2', '224.0.0.18'] }))), '/instances/0/peers/1', 'endpoint-address-class', 'multicast');
+  hasIssue(t, errorsOf(t, configWith(instance({ peers: ['127.0.0.1'] }))), '/instances/0/peers/0', 'endpoint-address-class', 'loopback');
+});
+
+t.test('peers with unicastPeers is an error: the unicast list already says who may advertise', async (t) => {
+  const errors = errorsOf(t, configWith(instance({ unicastPeers: ['192.0.2.2'], peers: ['192.0.2.2'] })));
+  hasIssue(t, errors, '/instances/0/peers', 'peers-with-unicast', 'unicastPeers already lists who may advertise');
+  t.same(errors.map((e) => e.code), ['peers-with-unicast'], 'and only that: the same address in both lists is not a duplicate');
+});
+
+t.test('warning: multicast without a peers list lets any host on the LAN take the IP', async (t) => {
+  const { warnings } = acceptedConfig(configWith(instance(), instance6({ peers: ['fe80::2'] }), instance({ name: 'uc', vrid: 53, virtualAddresses: ['203.0.113.11/32'], unicastPeers: ['192.0.2.2'] })));
+  hasIssue(t, warnings, '/instances/0/peers', 'multicast-without-peers', 'any host on the LAN can take the IP');
+  t.same(warnings.map((w) => w.path), ['/instances/0/peers'], 'not with peers, not in unicast mode');
+  const owner = acceptedConfig(configWith(instance({ priority: 255, sourceAddress: '203.0.113.10', virtualAddresses: ['203.0.113.10/32'] })));
+  t.same(owner.warnings, [], 'not on the owner, which ignores every advertisement (§7.1)');
 });

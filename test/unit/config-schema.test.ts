@@ -8,9 +8,9 @@ import { acceptedConfig, configWith, errorsOf, hasIssue, instance, instance6 } f
 // From dist/test/unit/ back to the repository root.
 const EXAMPLE = new URL('../../../config.example.json', import.meta.url);
 
-t.test('config.example.json validates without warnings', async (t) => {
+t.test('config.example.json validates, warning only that its multicast instance has no peers list', async (t) => {
   const { config, warnings } = acceptedConfig(JSON.parse(readFileSync(EXAMPLE, 'utf8')));
-  t.same(warnings, []);
+  t.same(warnings.map((w) => `${w.code} ${w.path}`), ['multicast-without-peers /instances/0/peers']);
   t.same(config.instances.map((i) => [i.name, i.vrid, i.family]), [['web', 51, 4], ['db', 52, 6]]);
   const web = config.instances[0];
   t.equal(web?.groupMaster, true);
@@ -33,6 +33,7 @@ t.test('defaults are applied to everything left out', async (t) => {
     family: 4,
     virtualAddresses: [{ given: '203.0.113.10/32', family: 4, address: '203.0.113.10', prefixLength: 32 }],
     unicastPeers: undefined,
+    peers: undefined,
     sourceAddress: undefined,
     preempt: true,
     preemptDelayMs: 0,
@@ -179,6 +180,13 @@ t.test('lists that must not be empty', async (t) => {
     'schema.minItems', 'fewer than 1');
   hasIssue(t, errorsOf(t, configWith(instance({ unicastPeers: [] }))), '/instances/0/unicastPeers',
     'schema.minItems', 'fewer than 1');
+  hasIssue(t, errorsOf(t, configWith(instance({ peers: [] }))), '/instances/0/peers', 'schema.minItems', 'fewer than 1');
+});
+
+t.test('peers: addresses, parsed and normalized', async (t) => {
+  hasIssue(t, errorsOf(t, configWith(instance({ peers: ['192.0.2.2', '192.0.2.3/24'] }))), '/instances/0/peers/1', 'schema.ipAddress', 'without a /prefix length');
+  const { config } = acceptedConfig(configWith(instance6({ peers: ['FE80::2'] })));
+  t.same(config.instances[0]?.peers?.map((p) => p.address), ['fe80::2']);
 });
 
 t.test('addresses that do not parse are reported at their index with the reason', async (t) => {

@@ -12,6 +12,7 @@ import t from 'tap';
 import { validateConfig } from '../../src/config/load.js';
 import type { DaemonConfig } from '../../src/config/types.js';
 import { NetError, type AddressEntry, type LinkInfo } from '../../src/net/ports.js';
+import { encode } from '../../src/protocol/advertisement.js';
 import { activeDownIntervalMs } from '../../src/protocol/timers.js';
 import { Daemon, type DaemonPorts } from '../../src/runtime/daemon.js';
 import { BIND_RETRY_FIRST_MS } from '../../src/runtime/instance-binder.js';
@@ -147,6 +148,34 @@ t.test('a reload that changes addresses, peers and source in place moves nothing
   const sent = recorder.calls.slice(mark).filter((c) => c.kind === 'send');
   t.ok(sent.length > 0 && sent.every((c) => c.kind === 'send' && c.dst === '192.0.2.8'), 'advertisements go to the new peer');
   t.same([...web.sourceAddress], [192, 0, 2, 2], 'from the new source');
+});
+
+t.test('a reload that changes the peers list applies it to the next advertisement, in place', async (t) => {
+  const { ports, opened, time } = lab();
+  const daemon = await Daemon.start(config([{ name: 'web', interface: 'eth0', peers: ['192.0.2.9'] }]), ports);
+  t.teardown(() => daemon.stop());
+  const web = daemon.instance('web')!;
+  time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  await turn();
+  t.equal(web.current.name, 'active');
+  const from = (src: string, priority: number) => {
+    const message = encode({ vrid: 51, priority, maxAdvertIntervalCs: 10, addresses: [ip('203.0.113.10')] }, { family: 4, src: ip(src), dst: ip('224.0.0.18'), variant: 'rfc5798' });
+    opened.at(-1)!.transport.deliver({ family: 4, ifindex: LINK.ifindex, src: ip(src), dst: ip('224.0.0.18'), ttl: 255, message });
+  };
+  from('192.0.2.7', 254);
+  from('192.0.2.7', 0);
+  t.equal(web.current.name, 'active', 'a stranger neither takes the role nor hands it over');
+  t.same(web.counters.rejected, { 'source-not-a-peer': 2 });
+  const transitions = web.counters.transitions;
+  const result = await daemon.reload(config([{ name: 'web', interface: 'eth0', peers: ['192.0.2.9', '192.0.2.7'] }]));
+  t.same(result.plan.update, ['web'], 'updated in place');
+  t.equal(web.counters.transitions, transitions, 'the reload itself moves nothing');
+  from('192.0.2.7', 254);
+  t.equal(web.current.name, 'backup', 'the member now listed is heard');
+  t.equal(web.current.reason, 'higher-priority-seen');
+  await daemon.reload(config([{ name: 'web', interface: 'eth0', peers: ['192.0.2.9'] }]));
+  from('192.0.2.7', 254);
+  t.equal(web.counters.rejected['source-not-a-peer'], 3, 'and dropped again once taken off the list');
 });
 
 t.test('a step-down hold survives a reload and a daemon restart, until resume', async (t) => {

@@ -39,7 +39,10 @@ const cases: Array<[RejectReason, string, ReceivedPacket, ReceivingInstance]> = 
   ['unknown-vrid', 'VRID 52 is not configured', packet({ message: message({ ...V4_ADV, vrid: 52 }, V4_WIRE) }), backupV4],
   ['owner-received', 'this router has priority 255', packet(), { ...backupV4, priority: 255 }],
   ['own-advertisement', 'the source is our own address', packet({ src: ip('192.0.2.2'), message: message(V4_ADV, { ...V4_WIRE, src: ip('192.0.2.2') }) }), backupV4],
-  ['unknown-peer', 'unicast from a source that is not a peer', packet(), { ...backupV4, unicastPeers: [ip('192.0.2.3')] }],
+  ['unknown-peer', 'unicast from a source that is not a peer', packet(), { ...backupV4, members: { addresses: [ip('192.0.2.3')], listedIn: 'unicastPeers' } }],
+  ['source-not-a-peer', 'multicast from a source not in the peers list', packet(), { ...backupV4, members: { addresses: [ip('192.0.2.3')], listedIn: 'peers' } }],
+  ['source-not-a-peer', 'a valid priority-254 advertisement from a non-member', packet({ message: message({ ...V4_ADV, priority: 254 }, V4_WIRE) }), { ...backupV4, members: { addresses: [ip('192.0.2.3')], listedIn: 'peers' } }],
+  ['source-not-a-peer', 'a priority-0 advertisement from a non-member', packet({ message: message({ ...V4_ADV, priority: 0 }, V4_WIRE) }), { ...backupV4, members: { addresses: [ip('192.0.2.3')], listedIn: 'peers' } }],
   ['address-mismatch', 'another address list, not from the owner', packet(), { ...backupV4, addresses: [ip('192.0.2.101')] }],
   ['address-mismatch', 'one address missing', packet(), { ...backupV4, addresses: [ip('192.0.2.100'), ip('192.0.2.101')] }],
   ['bad-checksum', 'the codec check runs inside', packet({ src: ip('192.0.2.9') }), backupV4],
@@ -59,8 +62,24 @@ t.test('every reject reason is listed for the counters', async (t) => {
 });
 
 t.test('unicast from a configured peer is accepted', async (t) => {
-  const result = checkReceived(packet(), lookupV4({ ...backupV4, unicastPeers: [ip('192.0.2.3'), ip('192.0.2.1')] }));
+  const result = checkReceived(packet(), lookupV4({ ...backupV4, members: { addresses: [ip('192.0.2.3'), ip('192.0.2.1')], listedIn: 'unicastPeers' } }));
   t.ok(result.ok);
+});
+
+t.test('multicast from a listed peer is accepted, IPv4 and IPv6 (link-local source, RFC 9568 §5.1.2.1)', async (t) => {
+  t.ok(checkReceived(packet(), lookupV4({ ...backupV4, members: { addresses: [ip('192.0.2.3'), ip('192.0.2.1')], listedIn: 'peers' } })).ok);
+  const v6 = (member: string): ReceivingInstance => ({ ...backupV4, addresses: [ip('2001:db8::100')], localAddresses: [ip('fe80::2')], members: { addresses: [ip(member)], listedIn: 'peers' } });
+  const received = { ...V6_WIRE, ttl: 255, message: message(V6_ADV, V6_WIRE) };
+  t.ok(checkReceived(received, (vrid) => (vrid === 52 ? v6('fe80::1') : undefined)).ok);
+  // The same router's global address does not admit its link-local source.
+  const global = checkReceived(received, (vrid) => (vrid === 52 ? v6('2001:db8::1') : undefined));
+  t.ok(!global.ok && global.reason === 'source-not-a-peer');
+});
+
+t.test('our own looped-back advertisement is own-advertisement, not a stranger, with a peers list', async (t) => {
+  const own = ip('192.0.2.2');
+  const result = checkReceived(packet({ src: own, message: message(V4_ADV, { ...V4_WIRE, src: own }) }), lookupV4({ ...backupV4, members: { addresses: [ip('192.0.2.3')], listedIn: 'peers' } }));
+  t.ok(!result.ok && result.reason === 'own-advertisement');
 });
 
 t.test('an interval mismatch is noted, never dropped (§7.1)', async (t) => {

@@ -20,7 +20,7 @@ t.test('protocol parameters change in place', async (t) => {
 });
 
 t.test('addresses, peers and source change in place too (keepalived does): the failover IP does not move', async (t) => {
-  for (const change of [{ virtualAddresses: ['203.0.113.11/32'] }, { virtualAddresses: ['203.0.113.10/32', '203.0.113.11/32'] }, { unicastPeers: ['192.0.2.2'] }, { sourceAddress: '192.0.2.1' }]) {
+  for (const change of [{ virtualAddresses: ['203.0.113.11/32'] }, { virtualAddresses: ['203.0.113.10/32', '203.0.113.11/32'] }, { unicastPeers: ['192.0.2.2'] }, { peers: ['192.0.2.2'] }, { sourceAddress: '192.0.2.1' }]) {
     t.equal(classify(instance(), instance(change)), 'update', JSON.stringify(change));
   }
 });
