@@ -112,6 +112,8 @@ export interface InstanceConfig {
 export interface DaemonConfig {
   readonly statusSocket: string;
   readonly statusSocketGroup: string;
+  /** Besides root, who may step-down, resume and reload through the status socket. */
+  readonly statusSocketAdminGroup: string;
   readonly stateDirectory: string;
   readonly log: LogConfig;
   readonly instances: readonly InstanceConfig[];
@@ -124,6 +126,7 @@ export interface DaemonConfig {
 export interface ConfigDocument {
   statusSocket: string;
   statusSocketGroup: string;
+  statusSocketAdminGroup: string;
   stateDirectory: string;
   log: LogConfig;
   instances: InstanceDocument[];
