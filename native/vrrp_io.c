@@ -720,18 +720,27 @@ static napi_value sd_notify_send(napi_env env, napi_callback_info info) {
 
 /* ---------------------------------------------------------------------------- setCloexec */
 
+/* The one argument of a function(fd: number); false with a TypeError pending otherwise. */
+static bool fd_argument(napi_env env, napi_callback_info info, const char *usage, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_failure(env);
+    return false;
+  }
+  if (argc < 1 || napi_get_value_int32(env, argv[0], fd) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+    return false;
+  }
+  return true;
+}
+
 /* setCloexec(fd): sets FD_CLOEXEC, so that the programs the daemon runs (track scripts, notify
  * hooks) do not inherit the descriptor. Node opens its own descriptors close-on-exec, but not
  * those it is handed (systemd's LISTEN_FDS) nor those other addons open (raw-socket's). */
 static napi_value set_cloexec(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setCloexec(fd: number)");
-    return NULL;
-  }
+  if (!fd_argument(env, info, "setCloexec(fd: number)", &fd)) return NULL;
   if (fd < 0) return throw_errno(env, EBADF, "fcntl(F_GETFD)");
   int flags = fcntl(fd, F_GETFD);
   if (flags < 0) return throw_errno(env, errno, "fcntl(F_GETFD)");
@@ -752,14 +761,8 @@ static napi_value set_cloexec(napi_env env, napi_callback_info info) {
  * are the connecting process's, not whatever the peer later passes the descriptor to, and cannot be
  * forged by the peer. Throws with .code (EBADF, ENOTSOCK, ENOPROTOOPT on kernels before 4.13). */
 static napi_value peer_credentials(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "peerCredentials(fd: number)");
-    return NULL;
-  }
+  if (!fd_argument(env, info, "peerCredentials(fd: number)", &fd)) return NULL;
   if (fd < 0) return throw_errno(env, EBADF, "getsockopt(SO_PEERCRED)");
   struct ucred credentials;
   socklen_t length = sizeof credentials;

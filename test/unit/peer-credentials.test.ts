@@ -1,6 +1,6 @@
 // Reading who connected: the native SO_PEERCRED / SO_PEERGROUPS call through the one adapter,
 // and its failures, each an unknown peer (which may never act).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createConnection, createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,10 +10,15 @@ import { socketPeer } from '../../src/control/peer.js';
 import { peerCredentials } from '../../src/net/native.js';
 import { NetError } from '../../src/net/ports.js';
 
-t.test('an accepted connection: the kernel names this process, its uid, gid and groups', async (t) => {
+function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'ipfd-pc-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 's.sock');
+  return dir;
+}
+
+/** The server side of a connection this process makes to itself; closed in teardown. */
+async function acceptedSocket(t: Test): Promise<Socket> {
+  const path = join(tempDir(t), 's.sock');
   const accepted = new Promise<Socket>((resolve) => {
     const server = createServer(resolve).listen(path);
     t.teardown(() => server.close());
@@ -22,7 +27,11 @@ t.test('an accepted connection: the kernel names this process, its uid, gid and 
   t.teardown(() => client.destroy());
   const socket = await accepted;
   t.teardown(() => socket.destroy());
-  const peer = socketPeer(socket);
+  return socket;
+}
+
+t.test('an accepted connection: the kernel names this process, its uid, gid and groups', async (t) => {
+  const peer = socketPeer(await acceptedSocket(t));
   t.ok(peer.known, 'known');
   if (peer.known) {
     t.equal(peer.credentials.pid, process.pid);
@@ -39,24 +48,11 @@ t.test('no descriptor, or credentials that cannot be read: unknown, with the rea
   const failing = (): never => {
     throw new NetError('ENOPROTOOPT', 'read the peer credentials of fd 9');
   };
-  const dir = mkdtempSync(join(tmpdir(), 'ipfd-pc-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 's.sock');
-  const accepted = new Promise<Socket>((resolve) => {
-    const server = createServer(resolve).listen(path);
-    t.teardown(() => server.close());
-  });
-  const client = createConnection(path);
-  t.teardown(() => client.destroy());
-  const socket = await accepted;
-  t.teardown(() => socket.destroy());
-  t.match(socketPeer(socket, failing), { known: false, why: /peer credentials/ });
+  t.match(socketPeer(await acceptedSocket(t), failing), { known: false, why: /peer credentials/ });
 });
 
 t.test('the native call on a descriptor that is no socket throws a NetError with the errno name', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'ipfd-pc-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = openSync(join(dir, 'plain'), 'w');
+  const file = openSync(join(tempDir(t), 'plain'), 'w');
   t.teardown(() => closeSync(file));
   t.throws(() => peerCredentials(file), { code: 'ENOTSOCK' });
   t.throws(() => peerCredentials(-1), { code: 'EBADF' });
