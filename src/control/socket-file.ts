@@ -37,16 +37,19 @@ const BOUND_NAME = 's';
 /**
  * Creates the socket file at `path`: `bind(where)` binds the listening socket at the name it is
  * given (the private directory's), then this gives it `mode` and, if `owner` is set, that owner,
- * and moves it over `path`. Throws when bind or the move fails (the private directory is removed).
+ * and moves it over `path`. Throws when bind or the move fails, after `unbind()` (which closes
+ * the listening socket) and with the private directory removed.
  */
 export async function placeSocket(
   path: string,
   mode: number,
   owner: SocketOwner | undefined,
   bind: (where: string) => Promise<void>,
+  unbind: () => void,
 ): Promise<PlacedSocket> {
   const privateDir = mkdtempSync(join(dirname(path), '.ipfailoverd-'));
   let fd: number | undefined;
+  let bound: string | undefined;
   try {
     fd = openSync(privateDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     const dir = fstatSync(fd);
@@ -55,8 +58,9 @@ export async function placeSocket(
     }
     // libuv unlinks this name again when the listening socket closes: it then resolves through
     // the same descriptor (kept open until release()), into a directory that is gone.
-    const bound = `/proc/self/fd/${fd}/${BOUND_NAME}`;
-    await bind(bound);
+    const where = `/proc/self/fd/${fd}/${BOUND_NAME}`;
+    await bind(where);
+    bound = where;
     if (!lstatSync(bound).isSocket()) throw new Error(`${bound} is not the socket just bound`);
     chmodSync(bound, mode);
     let chownError: Error | undefined;
@@ -71,6 +75,14 @@ export async function placeSocket(
     renameSync(bound, path);
     return placedAt(path, placed.dev, placed.ino, fd, chownError);
   } catch (error) {
+    if (bound !== undefined) {
+      unbind(); // libuv unlinks the bound name, through the descriptor still open
+      try {
+        unlinkSync(bound);
+      } catch {
+        /* gone with the unbind */
+      }
+    }
     if (fd !== undefined) closeSync(fd);
     throw error;
   } finally {

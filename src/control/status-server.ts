@@ -141,7 +141,7 @@ export async function listenStatusSocket(
   // it the operators' group if it is in that group.
   const owner = uid === 0 ? { uid: 0, gid: gid ?? 0 } : gid === undefined ? undefined : { uid, gid };
   if (uid === 0 && gid === undefined) warnings.push(`group ${group} does not exist: only root can use the status socket`);
-  const placed = await placeSocket(path, 0o660, owner, listen);
+  const placed = await placeSocket(path, 0o660, owner, listen, () => server.close());
   server.once('close', () => placed.release());
   if (placed.chownError !== undefined) warnings.push(`cannot give ${path} to group ${group}`);
   const grouped = gid !== undefined && placed.chownError === undefined;

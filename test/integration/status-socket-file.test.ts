@@ -4,7 +4,8 @@
 // so a redirected chmod shows as mode 0660 and a redirected chown as group 65534.
 import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupId, listenStatusSocket, type ControlHandler } from '../../src/control/status-server.js';
@@ -98,5 +99,27 @@ if (requireRoot(t)) {
     }
     t.same(metadata(victim), before, `the victim kept owner and mode (${started} starts, ${failed} refused)`);
     t.ok(started > 0, 'the socket was created in spite of the attacker');
+  });
+
+  t.test('at stop the socket goes, unless another has taken its place', async (t) => {
+    const { dir, path } = setUp(t);
+    const first = await listenStatusSocket(path, OPERATORS, handler);
+    first.close();
+    t.notOk(existsSync(path), 'removed at stop');
+    const second = await listenStatusSocket(path, OPERATORS, handler);
+    // Another daemon's socket, moved over ours while ours still listens.
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(join(dir, 'other.sock'), resolve));
+    t.teardown(() => other.close());
+    renameSync(join(dir, 'other.sock'), path);
+    second.close();
+    t.ok(lstatSync(path).isSocket(), 'the other socket is left alone');
+  });
+
+  t.test('a path that cannot be replaced: an error, no listening socket, no private directory left', async (t) => {
+    const { dir, path } = setUp(t);
+    mkdirSync(path); // rename(2) cannot put a socket over a directory
+    await t.rejects(listenStatusSocket(path, OPERATORS, handler), { code: 'EISDIR' });
+    t.same(readdirSync(dir).sort(), ['status.sock', 'victim'], 'only what was there before');
   });
 }
