@@ -7,6 +7,8 @@
  *                ago the kernel received it, and the socket's kernel drop count. IPv6 also sends,
  *                from a source address we choose; IPv4 is sent by the raw-socket package.
  *   PacketSocket AF_PACKET: sends whole Ethernet frames (gratuitous ARP, unsolicited NA).
+ *   peerCredentials  who is on the other end of a Unix socket (SO_PEERCRED, SO_PEERGROUPS): the
+ *                status socket lets only root and the admin group act.
  *
  * Plain N-API (node_api.h) and libuv. Conventions:
  *   - Addresses cross the boundary as 16-byte network-order Uint8Arrays (IPv6 send).
@@ -718,23 +720,85 @@ static napi_value sd_notify_send(napi_env env, napi_callback_info info) {
 
 /* ---------------------------------------------------------------------------- setCloexec */
 
+/* The one argument of a function(fd: number); false with a TypeError pending otherwise. */
+static bool fd_argument(napi_env env, napi_callback_info info, const char *usage, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_failure(env);
+    return false;
+  }
+  if (argc < 1 || napi_get_value_int32(env, argv[0], fd) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+    return false;
+  }
+  return true;
+}
+
 /* setCloexec(fd): sets FD_CLOEXEC, so that the programs the daemon runs (track scripts, notify
  * hooks) do not inherit the descriptor. Node opens its own descriptors close-on-exec, but not
  * those it is handed (systemd's LISTEN_FDS) nor those other addons open (raw-socket's). */
 static napi_value set_cloexec(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "setCloexec(fd: number)");
-    return NULL;
-  }
+  if (!fd_argument(env, info, "setCloexec(fd: number)", &fd)) return NULL;
   if (fd < 0) return throw_errno(env, EBADF, "fcntl(F_GETFD)");
   int flags = fcntl(fd, F_GETFD);
   if (flags < 0) return throw_errno(env, errno, "fcntl(F_GETFD)");
   if ((flags & FD_CLOEXEC) == 0 && fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return throw_errno(env, errno, "fcntl(F_SETFD)");
   return NULL;
+}
+
+/* ----------------------------------------------------------------------- peerCredentials */
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59 /* Linux 4.13 */
+#endif
+/* Supplementary groups read without an allocation; more take one (NGROUPS_MAX is 65536). */
+#define PEER_GROUPS_INLINE 64
+
+/* peerCredentials(fd) -> { pid, uid, gid, groups }: the credentials the kernel recorded when the
+ * peer called connect(2) (unix(7): SO_PEERCRED, SO_PEERGROUPS). Node has no API for either. They
+ * are the connecting process's, not whatever the peer later passes the descriptor to, and cannot be
+ * forged by the peer. Throws with .code (EBADF, ENOTSOCK, ENOPROTOOPT on kernels before 4.13). */
+static napi_value peer_credentials(napi_env env, napi_callback_info info) {
+  int32_t fd = -1;
+  if (!fd_argument(env, info, "peerCredentials(fd: number)", &fd)) return NULL;
+  if (fd < 0) return throw_errno(env, EBADF, "getsockopt(SO_PEERCRED)");
+  struct ucred credentials;
+  socklen_t length = sizeof credentials;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) < 0) return throw_errno(env, errno, "getsockopt(SO_PEERCRED)");
+  gid_t inline_groups[PEER_GROUPS_INLINE];
+  gid_t *groups = inline_groups;
+  socklen_t groups_length = sizeof inline_groups;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &groups_length) < 0) {
+    /* ERANGE: the kernel has told us the size it needs. */
+    if (errno != ERANGE) return throw_errno(env, errno, "getsockopt(SO_PEERGROUPS)");
+    groups = malloc(groups_length);
+    if (groups == NULL) return throw_errno(env, ENOMEM, "getsockopt(SO_PEERGROUPS)");
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &groups_length) < 0) {
+      int err = errno;
+      free(groups);
+      return throw_errno(env, err, "getsockopt(SO_PEERGROUPS)");
+    }
+  }
+  uint32_t count = groups_length / sizeof(gid_t);
+  napi_value result, value, list;
+  napi_status status = napi_create_object(env, &result);
+  if (status == napi_ok) status = napi_create_int32(env, credentials.pid, &value);
+  if (status == napi_ok) status = napi_set_named_property(env, result, "pid", value);
+  if (status == napi_ok) status = napi_create_uint32(env, credentials.uid, &value);
+  if (status == napi_ok) status = napi_set_named_property(env, result, "uid", value);
+  if (status == napi_ok) status = napi_create_uint32(env, credentials.gid, &value);
+  if (status == napi_ok) status = napi_set_named_property(env, result, "gid", value);
+  if (status == napi_ok) status = napi_create_array_with_length(env, count, &list);
+  for (uint32_t i = 0; status == napi_ok && i < count; i++) {
+    status = napi_create_uint32(env, groups[i], &value);
+    if (status == napi_ok) status = napi_set_element(env, list, i, value);
+  }
+  if (status == napi_ok) status = napi_set_named_property(env, result, "groups", list);
+  if (groups != inline_groups) free(groups);
+  if (status != napi_ok) return napi_failure(env);
+  return result;
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
@@ -754,5 +818,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_value cloexec_fn;
   NAPI(env, napi_create_function(env, "setCloexec", NAPI_AUTO_LENGTH, set_cloexec, NULL, &cloexec_fn));
   NAPI(env, napi_set_named_property(env, exports, "setCloexec", cloexec_fn));
+  napi_value peer_fn;
+  NAPI(env, napi_create_function(env, "peerCredentials", NAPI_AUTO_LENGTH, peer_credentials, NULL, &peer_fn));
+  NAPI(env, napi_set_named_property(env, exports, "peerCredentials", peer_fn));
   return exports;
 }

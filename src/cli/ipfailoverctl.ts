@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // ipfailoverctl: the operator's command line, talking to ipfailoverd over its status socket.
+import { isRefusal } from '../control/access.js';
 import { ControlError, DEFAULT_SOCKET, sendRequest } from '../control/client.js';
 import type { Request } from '../control/protocol.js';
 import { checkConfig } from './check-config.js';
@@ -30,6 +31,8 @@ Commands:
   step-down NAME      hand NAME's mastership over now (priority 0) and hold it in backup
   resume NAME         lift a step-down
   reload              re-read the configuration file (as SIGHUP); an invalid file changes nothing
+                      (step-down, resume and reload: root or the admin group, ipfailoverd-admin
+                      by default; status and watch: the operators' group too)
   check-config FILE   validate a configuration file; exit 0, or 78 with every error and its path
   help                show this text
 
@@ -112,7 +115,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const reply = await sendRequest(options.socket, request);
     if (reply.ok !== true) {
       process.stderr.write(`${PROGRAM}: ${String(reply.error)}\n`);
-      return EX_SOFTWARE;
+      // Refused for want of permission (access.ts): the same exit as a socket we may not open.
+      return isRefusal(reply) ? EX_NOPERM : EX_SOFTWARE;
     }
     print(options, request, reply);
     return EX_OK;

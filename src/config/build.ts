@@ -7,6 +7,7 @@ export function buildConfig(doc: ConfigDocument): DaemonConfig {
   return {
     statusSocket: doc.statusSocket,
     statusSocketGroup: doc.statusSocketGroup,
+    statusSocketAdminGroup: doc.statusSocketAdminGroup,
     stateDirectory: doc.stateDirectory,
     ...(doc.scriptUser === undefined ? {} : { scriptUser: doc.scriptUser }),
     log: { level: doc.log.level },

@@ -228,6 +228,11 @@ const INSTANCE: SchemaObject = {
   },
 };
 
+/** A Unix group's name (useradd's rule), defaulting to `fallback`. */
+function groupName(fallback: string): SchemaObject {
+  return { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,31}\\$?$', default: fallback, errorHints: { pattern: 'must be a Unix group name' } };
+}
+
 export const CONFIG_SCHEMA: SchemaObject = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   type: 'object',
@@ -243,12 +248,11 @@ export const CONFIG_SCHEMA: SchemaObject = {
       errorHints: { pattern: 'must be an absolute path', maxLength: 'must be at most 107 characters (the limit of a Unix socket path)' },
     },
     // The operators' group: it may connect to the status socket (owned by root, mode 0660).
-    statusSocketGroup: {
-      type: 'string',
-      pattern: '^[a-z_][a-z0-9_-]{0,31}\\$?$',
-      default: 'ipfailoverd',
-      errorHints: { pattern: 'must be a Unix group name' },
-    },
+    statusSocketGroup: groupName('ipfailoverd'),
+    // Besides root, the members of this group may act through the status socket (step-down,
+    // resume, reload); the operators' group may only read (status, watch). Checked with the
+    // peer's credentials (SO_PEERCRED); a group that does not exist leaves acting to root.
+    statusSocketAdminGroup: groupName('ipfailoverd-admin'),
     // Where operator state that must survive a restart is kept (step-down holds). Under systemd
     // StateDirectory= sets $STATE_DIRECTORY, which wins over this.
     stateDirectory: {

@@ -134,6 +134,8 @@ export interface InstanceConfig {
 export interface DaemonConfig {
   readonly statusSocket: string;
   readonly statusSocketGroup: string;
+  /** Besides root, who may step-down, resume and reload through the status socket. */
+  readonly statusSocketAdminGroup: string;
   readonly stateDirectory: string;
   /** keepalived's script_user: health checks and notify hooks run as this user. */
   readonly scriptUser?: string;
@@ -148,6 +150,7 @@ export interface DaemonConfig {
 export interface ConfigDocument {
   statusSocket: string;
   statusSocketGroup: string;
+  statusSocketAdminGroup: string;
   stateDirectory: string;
   scriptUser?: string;
   log: LogConfig;

@@ -1,16 +1,21 @@
 /**
  * The status socket: a Unix stream socket speaking protocol.ts. Under systemd the listening socket
  * comes from ipfailoverd.socket (root:ipfailoverd, 0660) through LISTEN_FDS; otherwise the daemon
- * makes it at the configured path with the same owner and mode. A bad request gets an error reply
- * and never disturbs the daemon; a client that floods or hangs is cut off.
+ * makes it at the configured path with the same owner and mode (socket-file.ts: no symlink can
+ * redirect that). Whoever connects may read; acting needs root or the admin group (access.ts). A
+ * bad request gets an error reply and never disturbs the daemon; a client that floods or hangs is
+ * cut off.
  */
 
-import { chmodSync, chownSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { setCloseOnExec } from '../net/native.js';
+import { authorize, commandKind, DEFAULT_ADMIN_GROUP, type Peer, type RefusalReason } from './access.js';
+import { socketPeer } from './peer.js';
 import { MAX_REQUEST_BYTES, parseRequest, type Request } from './protocol.js';
 import { RequestTurns } from './request-turns.js';
+import { placeSocket } from './socket-file.js';
 
 /** What the daemon answers; each returns the reply object (its `ok` is added here). */
 export interface ControlHandler {
@@ -32,9 +37,24 @@ export const MAX_REQUESTS_IN_FLIGHT = 16;
 /** More connections at once are closed on arrival: with MAX_BACKLOG_BYTES, a memory bound. */
 export const MAX_CONNECTIONS = 64;
 
+/** A command refused for want of permission, for the daemon's log. */
+export interface Refusal {
+  readonly cmd: string;
+  readonly reason: RefusalReason;
+  readonly peer: Peer;
+}
+
 export interface ConnectionOptions {
   /** Default IDLE_TIMEOUT_MS; tests shorten it. */
   readonly idleTimeoutMs?: number;
+  /** The group whose members may act besides root; default DEFAULT_ADMIN_GROUP. */
+  readonly adminGroup?: string;
+  /** Group name → gid, looked up at each act (a group made later counts); default groupId. */
+  readonly groupId?: (name: string) => number | undefined;
+  /** Who connected; default socketPeer (SO_PEERCRED). Tests pass a fake. */
+  readonly peerOf?: (socket: Socket) => Peer;
+  /** Hears each refused command. */
+  readonly onRefused?: (refusal: Refusal) => void;
 }
 
 export interface ListenOptions extends ConnectionOptions {
@@ -79,7 +99,9 @@ export interface ListenResult {
   readonly server: Server;
   /** How it came to be, for the log: "systemd" or the path's owner and mode. */
   readonly origin: string;
-  readonly warning?: string;
+  readonly warnings: readonly string[];
+  /** Stops listening and removes the socket file the daemon made (never systemd's). */
+  close(): void;
 }
 
 export async function listenStatusSocket(
@@ -91,43 +113,47 @@ export async function listenStatusSocket(
   const turns = new RequestTurns();
   const server = createServer((socket) => serveConnection(socket, handler, options, turns));
   server.maxConnections = MAX_CONNECTIONS;
+  const warnings: string[] = [];
+  const adminGroup = options.adminGroup ?? DEFAULT_ADMIN_GROUP;
+  if ((options.groupId ?? groupId)(adminGroup) === undefined) {
+    warnings.push(`group ${adminGroup} does not exist: only root can step-down, resume or reload through the status socket`);
+  }
+  const listen = (where: string | { fd: number }): Promise<void> =>
+    new Promise<void>((resolve, reject) => server.once('error', reject).listen(where, resolve));
   const fd = passedListenFd();
   if (fd !== undefined) {
     // A descriptor we are handed is not ours to share: without FD_CLOEXEC every track script and
     // notify hook would inherit the listening socket (and could accept() operators' requests).
     // Node's startup marks fds 0-15 close-on-exec already; this does not rely on that.
-    let warning: string | undefined;
     try {
       (options.setCloseOnExec ?? setCloseOnExec)(fd);
     } catch (error) {
-      warning = `cannot make the systemd socket (fd ${fd}) close-on-exec, scripts and hooks may inherit it: ${error instanceof Error ? error.message : String(error)}`;
+      warnings.push(`cannot make the systemd socket (fd ${fd}) close-on-exec, scripts and hooks may inherit it: ${error instanceof Error ? error.message : String(error)}`);
     }
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen({ fd }, resolve));
-    return { server, origin: 'systemd socket activation', ...(warning === undefined ? {} : { warning }) };
+    await listen({ fd });
+    return { server, origin: 'systemd socket activation', warnings, close: () => server.close() };
   }
   if (await inUse(path)) throw Object.assign(new Error(`another daemon answers on ${path}`), { code: 'EADDRINUSE' });
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  try {
-    unlinkSync(path); // a stale socket of an earlier run
-  } catch {
-    /* none there */
-  }
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
-  chmodSync(path, 0o660);
   const gid = groupId(group);
-  let warning: string | undefined;
-  if (process.getuid?.() === 0) {
-    if (gid === undefined) warning = `group ${group} does not exist: only root can use the status socket`;
-    chownSync(path, 0, gid ?? 0);
-  } else if (gid !== undefined) {
-    // Not root: the socket is ours; give it the operators' group if we are in it.
-    try {
-      chownSync(path, process.getuid?.() ?? -1, gid);
-    } catch {
-      warning = `cannot give ${path} to group ${group}`;
-    }
-  }
-  return { server, origin: `${path} (mode 0660, group ${gid === undefined ? 'root' : group})`, ...(warning === undefined ? {} : { warning }) };
+  const uid = process.getuid?.() ?? -1;
+  // Root gives it to root and the operators' group; a daemon that is not root keeps it and gives
+  // it the operators' group if it is in that group.
+  const owner = uid === 0 ? { uid: 0, gid: gid ?? 0 } : gid === undefined ? undefined : { uid, gid };
+  if (uid === 0 && gid === undefined) warnings.push(`group ${group} does not exist: only root can use the status socket`);
+  const placed = await placeSocket(path, 0o660, owner, listen, () => server.close());
+  server.once('close', () => placed.release());
+  if (placed.chownError !== undefined) warnings.push(`cannot give ${path} to group ${group}`);
+  const grouped = gid !== undefined && placed.chownError === undefined;
+  return {
+    server,
+    origin: `${path} (mode 0660, group ${grouped ? group : 'root'})`,
+    warnings,
+    close: () => {
+      server.close();
+      placed.remove();
+    },
+  };
 }
 
 /**
@@ -146,6 +172,8 @@ export function serveConnection(socket: Socket, handler: ControlHandler, options
   let stopWatching: (() => void) | undefined;
   let pending = 0;
   let refused = false;
+  // The kernel's record of who connected; read once, while the connection is surely open.
+  const peer = (options.peerOf ?? socketPeer)(socket);
   const stopWatch = (): void => {
     const stop = stopWatching;
     stopWatching = undefined;
@@ -226,6 +254,15 @@ export function serveConnection(socket: Socket, handler: ControlHandler, options
       return;
     }
     const { request } = parsed;
+    if (commandKind(request.cmd) === 'act') {
+      const adminGroup = options.adminGroup ?? DEFAULT_ADMIN_GROUP;
+      const decision = authorize(request.cmd, peer, { name: adminGroup, gid: (options.groupId ?? groupId)(adminGroup) });
+      if (!decision.allowed) {
+        options.onRefused?.({ cmd: request.cmd, reason: decision.reason, peer });
+        send({ ok: false, reason: decision.reason, error: decision.error });
+        return;
+      }
+    }
     if (request.cmd === 'watch') {
       stopWatch();
       send({ ok: true, watching: true });

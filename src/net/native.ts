@@ -41,6 +41,16 @@ interface NativeBinding {
   PacketSocket: new (ifindex: number) => NativePacketSocket;
   notify(socketPath: string, message: string): void;
   setCloexec(fd: number): void;
+  peerCredentials(fd: number): PeerCredentials;
+}
+
+/** Who connected to a Unix socket, as the kernel recorded it at connect(2) (unix(7) SO_PEERCRED). */
+export interface PeerCredentials {
+  readonly pid: number;
+  readonly uid: number;
+  readonly gid: number;
+  /** Supplementary groups (SO_PEERGROUPS); the primary gid may or may not be among them. */
+  readonly groups: readonly number[];
 }
 
 /** From dist/src/net/native.js: the repository root is three levels up. */
@@ -100,6 +110,18 @@ export function setCloseOnExec(fd: number): void {
   attempt(
     () => `set close-on-exec on fd ${fd}`,
     () => loadBinding().setCloexec(fd),
+  );
+}
+
+/**
+ * The credentials of the process at the other end of the connected Unix socket `fd`: the status
+ * socket decides with them who may act. Throws NetError: EBADF, ENOTSOCK, ENOPROTOOPT (no
+ * SO_PEERGROUPS before Linux 4.13).
+ */
+export function peerCredentials(fd: number): PeerCredentials {
+  return attempt(
+    () => `read the peer credentials of fd ${fd}`,
+    () => loadBinding().peerCredentials(fd),
   );
 }
 

@@ -4,10 +4,9 @@
  * configuration.
  */
 
-import type { Server } from 'node:net';
 import { formatIssue, loadConfigFile } from '../config/load.js';
 import type { DaemonConfig } from '../config/types.js';
-import { listenStatusSocket } from '../control/status-server.js';
+import { listenStatusSocket, type ListenResult } from '../control/status-server.js';
 import { missingCapabilities } from '../net/capabilities.js';
 import { prepareInterfaceSysctls } from '../net/interface-sysctl.js';
 import { Ipv4VrrpTransport } from '../net/ipv4-transport.js';
@@ -21,6 +20,7 @@ import { Daemon, type DaemonPorts } from './daemon.js';
 import { NotifyHooks } from './notify-hooks.js';
 import { InstanceHealth } from './tracking/instance-health.js';
 import { createLogger, type Logger } from './logger.js';
+import { refusalLog } from './refusal-log.js';
 import { HoldStore, stateDirectory } from './hold-store.js';
 import { Scheduler } from './scheduler.js';
 import { SerialQueue } from './serial-queue.js';
@@ -154,16 +154,16 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
   };
   const reload = (): Promise<Record<string, unknown>> => (stopping ? Promise.reject(new Error('stopping: no reload')) : reloads.run(reloadOnce));
 
-  let server: Server | undefined;
+  let statusSocket: ListenResult | undefined;
   try {
-    const listening = await listenStatusSocket(
+    statusSocket = await listenStatusSocket(
       config.statusSocket,
       config.statusSocketGroup,
       controlHandler(() => running, { version: options.version, configFile: options.configFile, startedAt: new Date().toISOString() }, reload),
+      { adminGroup: config.statusSocketAdminGroup, onRefused: refusalLog(log, () => scheduler.now()) },
     );
-    server = listening.server;
-    log.info({ statusSocket: listening.origin }, 'status socket ready');
-    if (listening.warning !== undefined) log.warn(listening.warning);
+    log.info({ statusSocket: statusSocket.origin }, 'status socket ready');
+    for (const warning of statusSocket.warnings) log.warn(warning);
   } catch (error) {
     // The protocol runs on without it; an operator still has the journal.
     log.error({ err: String(error), statusSocket: config.statusSocket }, 'status socket not available');
@@ -181,7 +181,7 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
       stopping = true;
       notifier.stopping();
       notifier.stopWatchdog(scheduler);
-      server?.close();
+      statusSocket?.close();
       // Whatever happens, the process ends in time; a clean stop ends it sooner.
       setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
       // A reload in flight finishes first (queued ones refuse): otherwise it would start

@@ -135,6 +135,10 @@ if (requireRoot(t)) {
       t.equal(user[6], '/usr/sbin/nologin');
       t.notOk(existsSync(join(root, user[5] ?? '/nonexistent')), `no home directory (${user[5]})`);
     }
+    // The status socket's admin group (statusSocketAdminGroup's default), empty: only root acts
+    // until an operator is added to it.
+    const admins = passwdEntry(root, 'group', 'ipfailoverd-admin');
+    t.match(admins, ['ipfailoverd-admin', 'x', /^\d+$/, ''], 'group ipfailoverd-admin exists, with no members');
 
     // The units, as Debian 13's systemd (257, in the root) and the host's (Debian 12: 252, with
     // --root) load them. The host's also checks the manual page named in Documentation=, found

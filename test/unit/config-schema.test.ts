@@ -23,6 +23,7 @@ t.test('defaults are applied to everything left out', async (t) => {
   const { config } = acceptedConfig(configWith(instance()));
   t.equal(config.statusSocket, '/run/ipfailoverd/ipfailoverd.sock');
   t.equal(config.statusSocketGroup, 'ipfailoverd');
+  t.equal(config.statusSocketAdminGroup, 'ipfailoverd-admin');
   t.same(config.log, { level: 'info' });
   t.same(config.instances[0], {
     name: 'web',
@@ -171,6 +172,7 @@ t.test('the status socket is an absolute path that fits sun_path', async (t) => 
     'schema.maxLength', '107');
   acceptedConfig({ ...configWith(instance()), statusSocket: '/tmp/x.sock' });
   hasIssue(t, errorsOf(t, { ...configWith(instance()), statusSocketGroup: 'Ops Team' }), '/statusSocketGroup', 'schema.pattern', 'group name');
+  hasIssue(t, errorsOf(t, { ...configWith(instance()), statusSocketAdminGroup: 'Admins!' }), '/statusSocketAdminGroup', 'schema.pattern', 'group name');
   hasIssue(t, errorsOf(t, configWith(instance({ groupMasterAddress: '192.0.2.300' }))), '/instances/0/groupMasterAddress', 'schema.ipAddress', 'not an IPv4 or IPv6 address');
 });
 

@@ -17,6 +17,8 @@ import {
   type ControlHandler,
 } from '../../src/control/status-server.js';
 import { MAX_REQUESTS_PER_TURN } from '../../src/control/request-turns.js';
+import type { Peer } from '../../src/control/access.js';
+import type { Refusal } from '../../src/control/status-server.js';
 
 /** A handler whose watchers the test can drive: `send` reaches every current watcher. */
 function fakeHandler() {
@@ -104,7 +106,10 @@ async function start(t: Test, options: Parameters<typeof listenStatusSocket>[3] 
   const path = join(dir, 'status.sock');
   const fake = fakeHandler();
   const handler = handle === undefined ? fake.handler : { ...fake.handler, handle };
-  const { server } = await listenStatusSocket(path, 'no-such-group-here', handler, options);
+  // The test's own gid stands for the admin group, so that acting works as any user; the
+  // access tests below pass their own peers and groups.
+  const access = { adminGroup: 'test-admins', groupId: (name: string) => (name === 'test-admins' ? process.getgid?.() : undefined) };
+  const { server } = await listenStatusSocket(path, 'no-such-group-here', handler, { ...access, ...options });
   const accepted: Socket[] = [];
   server.on('connection', (socket: Socket) => accepted.push(socket));
   t.teardown(() => closeServer(server, accepted));
@@ -307,4 +312,80 @@ t.test('connections beyond MAX_CONNECTIONS are closed on arrival; the others are
   const first = clients[0] as TestClient;
   first.socket.write('{"cmd":"status"}\n');
   t.same(JSON.parse(await within(first.nextLine(), 2000, 'reply')), { ok: true, echo: 'status' });
+});
+
+t.test('acting needs root or the admin group: a refused command gets its reason and never reaches the handler', async (t) => {
+  const handled: string[] = [];
+  const refusals: Refusal[] = [];
+  const operator: Peer = { known: true, credentials: { pid: 4242, uid: 1000, gid: 1000, groups: [27] } };
+  const { path } = await start(
+    t,
+    { adminGroup: 'ops-admin', groupId: (name) => (name === 'ops-admin' ? 990 : undefined), peerOf: () => operator, onRefused: (r) => refusals.push(r) },
+    async (request) => {
+      handled.push(request.cmd);
+      return { done: request.cmd };
+    },
+  );
+  const client = await connect(path);
+  client.socket.write('{"cmd":"step-down","instance":"web"}\n');
+  const refused = JSON.parse(await client.nextLine()) as Record<string, unknown>;
+  t.match(refused, { ok: false, reason: 'not-admin' });
+  t.equal(refused.error, 'step-down needs root or membership of group ops-admin; you are uid 1000 (groups 1000, 27)');
+  for (const cmd of ['{"cmd":"resume","instance":"web"}', '{"cmd":"reload"}']) {
+    client.socket.write(`${cmd}\n`);
+    t.match(JSON.parse(await client.nextLine()), { ok: false, reason: 'not-admin' }, cmd);
+  }
+  client.socket.write('{"cmd":"status"}\n');
+  t.same(JSON.parse(await client.nextLine()), { ok: true, done: 'status' }, 'reading is the operators’ right');
+  client.socket.write('{"cmd":"watch"}\n');
+  t.same(JSON.parse(await client.nextLine()), { ok: true, watching: true });
+  t.same(handled, ['status'], 'no refused command reached the daemon');
+  t.same(
+    refusals.map((r) => [r.cmd, r.reason, r.peer]),
+    [
+      ['step-down', 'not-admin', operator],
+      ['resume', 'not-admin', operator],
+      ['reload', 'not-admin', operator],
+    ],
+  );
+  client.socket.destroy();
+});
+
+t.test('a member of the admin group acts; the group is looked up at each act', async (t) => {
+  let adminGid: number | undefined;
+  const member: Peer = { known: true, credentials: { pid: 4243, uid: 1001, gid: 1001, groups: [990] } };
+  const { path } = await start(t, { adminGroup: 'ops-admin', groupId: () => adminGid, peerOf: () => member });
+  const client = await connect(path);
+  client.socket.write('{"cmd":"reload"}\n');
+  t.match(JSON.parse(await client.nextLine()), { ok: false, reason: 'no-admin-group', error: /^reload needs root \(group ops-admin does not exist\)/ });
+  adminGid = 990; // groupadd ops-admin: no restart needed
+  client.socket.write('{"cmd":"reload"}\n');
+  t.same(JSON.parse(await client.nextLine()), { ok: true, echo: 'reload' });
+  client.socket.destroy();
+});
+
+t.test('credentials that cannot be read: reading still works, acting is refused', async (t) => {
+  const { path } = await start(t, { peerOf: () => ({ known: false, why: 'getsockopt(SO_PEERCRED): Bad file descriptor' }) });
+  const client = await connect(path);
+  client.socket.write('{"cmd":"status"}\n');
+  t.same(JSON.parse(await client.nextLine()), { ok: true, echo: 'status' });
+  client.socket.write('{"cmd":"step-down","instance":"web"}\n');
+  t.match(JSON.parse(await client.nextLine()), { ok: false, reason: 'credentials-unknown', error: /could not be read \(getsockopt/ });
+  client.socket.destroy();
+});
+
+t.test('the real peer: SO_PEERCRED names this process, and its gid as admin group lets it act', async (t) => {
+  const { path } = await start(t);
+  const client = await connect(path);
+  client.socket.write('{"cmd":"reload"}\n');
+  t.same(JSON.parse(await client.nextLine()), { ok: true, echo: 'reload' });
+  client.socket.destroy();
+});
+
+t.test('a missing admin group is said once at start', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ipfd-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const listening = await listenStatusSocket(join(dir, 's.sock'), 'no-such-group-here', fakeHandler().handler, { adminGroup: 'no-such-admins', groupId: () => undefined });
+  t.teardown(() => listening.close());
+  t.match(listening.warnings, [/^group no-such-admins does not exist: only root can step-down, resume or reload/]);
 });

@@ -11,9 +11,22 @@ export interface CtlResult {
   readonly stderr: string;
 }
 
-export function ctl(socket: string, args: readonly string[], as?: { uid: number; gid: number }): Promise<CtlResult> {
-  const command = [process.execPath, CTL, '--socket', socket, ...args];
-  const [program, ...rest] = as === undefined ? command : ['setpriv', `--reuid=${as.uid}`, `--regid=${as.gid}`, '--clear-groups', ...command];
+/** Who to run a client as: uid and gid, and supplementary groups (none unless given). */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+  readonly groups?: readonly number[];
+}
+
+/** `command` as `as` (setpriv, numeric ids: no passwd entry needed), or as is. */
+export function asUser(command: readonly string[], as?: RunAs): string[] {
+  if (as === undefined) return [...command];
+  const groups = as.groups === undefined || as.groups.length === 0 ? '--clear-groups' : `--groups=${as.groups.join(',')}`;
+  return ['setpriv', `--reuid=${as.uid}`, `--regid=${as.gid}`, groups, ...command];
+}
+
+export function ctl(socket: string, args: readonly string[], as?: RunAs): Promise<CtlResult> {
+  const [program, ...rest] = asUser([process.execPath, CTL, '--socket', socket, ...args], as);
   return new Promise((resolve) => {
     const child = spawn(program as string, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
