@@ -17,6 +17,7 @@ export type CommandKind = 'read' | 'act';
 const COMMAND_KINDS: ReadonlyMap<string, CommandKind> = new Map([
   ['status', 'read'],
   ['watch', 'read'],
+  ['peers', 'read'],
   ['step-down', 'act'],
   ['resume', 'act'],
   ['reload', 'act'],

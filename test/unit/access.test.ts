@@ -8,6 +8,7 @@ const admins = { name: 'ops-admin', gid: 990 };
 t.test('status and watch read; step-down, resume, reload and anything unlisted act', async (t) => {
   t.equal(commandKind('status'), 'read');
   t.equal(commandKind('watch'), 'read');
+  t.equal(commandKind('peers'), 'read', 'the peer table is read like status');
   for (const cmd of ['step-down', 'resume', 'reload', 'shutdown', 'constructor', '__proto__', '']) t.equal(commandKind(cmd), 'act', cmd);
 });
 
