@@ -32,7 +32,8 @@ export type IssueCode =
   | 'script-timeout'
   | 'command-not-absolute'
   | 'preempt-delay-ignored'
-  | 'group-master-without-preempt';
+  | 'group-master-without-preempt'
+  | 'metrics-not-loopback';
 
 export interface ConfigIssue {
   /** JSON Pointer into the document: "/instances/1/vrid"; "" is the whole document. */

@@ -2,6 +2,7 @@
 // applied, addresses parsed. Field names are the JSON names, so a JSON
 // Pointer in an error message maps straight onto these types.
 import type { IpAddress, IpFamily, IpPrefix } from './cidr.js';
+import type { ListenAddress } from './listen-address.js';
 
 export type { IpAddress, IpFamily, IpPrefix } from './cidr.js';
 
@@ -109,11 +110,18 @@ export interface InstanceConfig {
   readonly notify: readonly NotifyHookConfig[];
 }
 
+/** The Prometheus endpoint (metrics-server.ts). */
+export interface MetricsConfig {
+  readonly listen: ListenAddress;
+}
+
 export interface DaemonConfig {
   readonly statusSocket: string;
   readonly statusSocketGroup: string;
   readonly stateDirectory: string;
   readonly log: LogConfig;
+  /** undefined: no metrics endpoint (the default). */
+  readonly metrics: MetricsConfig | undefined;
   readonly instances: readonly InstanceConfig[];
 }
 
@@ -126,6 +134,7 @@ export interface ConfigDocument {
   statusSocketGroup: string;
   stateDirectory: string;
   log: LogConfig;
+  metrics?: { listen: string };
   instances: InstanceDocument[];
 }
 

@@ -22,6 +22,8 @@ import { NotifyHooks } from './notify-hooks.js';
 import { InstanceHealth } from './tracking/instance-health.js';
 import { createLogger, type Logger } from './logger.js';
 import { HoldStore, stateDirectory } from './hold-store.js';
+import { MetricsCollector, viewOf } from './metrics-collector.js';
+import { MetricsServer } from './metrics-server.js';
 import { Scheduler } from './scheduler.js';
 import { SerialQueue } from './serial-queue.js';
 import { StartupError } from './startup-error.js';
@@ -112,6 +114,10 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
   }
 
   const running: Daemon = daemon;
+  // Made at the first scrape: a daemon without metrics runs no event-loop monitor for them.
+  let collector: MetricsCollector | undefined;
+  const metrics = new MetricsServer(() => (collector ??= new MetricsCollector(() => viewOf(running), { defaultMetrics: true })).scrape(), { scheduler, log });
+  await metrics.configure(config.metrics?.listen);
   const summary = () => statusLine(running.states());
   // One STATUS= per STATUS_COALESCE_MS at most, however many instances move: with 255 instances
   // a line built on every transition cost O(instances²) in a group-wide change (a start, a
@@ -134,6 +140,8 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
         throw new Error(`${options.configFile}: ${result.errors.length} error(s); the running configuration is kept: ${result.errors.map(formatIssue).join('; ')}`);
       }
       const { plan, failed } = await running.reload(result.config);
+      // A stop that began meanwhile has closed the endpoint: it stays closed.
+      if (!stopping) await metrics.configure(result.config.metrics?.listen);
       log.level = result.config.log.level;
       log.info({ ...plan, failed }, 'configuration reloaded');
       for (const failure of failed) log.error(failure, `reload: instance ${failure.instance} not started`);
@@ -173,6 +181,7 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
       notifier.stopping();
       notifier.stopWatchdog(scheduler);
       server?.close();
+      void metrics.close();
       // Whatever happens, the process ends in time; a clean stop ends it sooner.
       setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
       // A reload in flight finishes first (queued ones refuse): otherwise it would start
