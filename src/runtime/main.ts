@@ -22,7 +22,7 @@ import { NotifyHooks } from './notify-hooks.js';
 import { InstanceHealth } from './tracking/instance-health.js';
 import { createLogger, type Logger } from './logger.js';
 import { HoldStore, stateDirectory } from './hold-store.js';
-import { MetricsCollector, viewOf } from './metrics-collector.js';
+import type { MetricsCollector } from './metrics-collector.js';
 import { MetricsServer } from './metrics-server.js';
 import { Scheduler } from './scheduler.js';
 import { SerialQueue } from './serial-queue.js';
@@ -114,9 +114,14 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
   }
 
   const running: Daemon = daemon;
-  // Made at the first scrape: a daemon without metrics runs no event-loop monitor for them.
-  let collector: MetricsCollector | undefined;
-  const metrics = new MetricsServer(() => (collector ??= new MetricsCollector(() => viewOf(running), { defaultMetrics: true })).scrape(), { scheduler, log });
+  // Loaded and made at the first scrape: a daemon without metrics neither loads prom-client
+  // (about 100 ms of start-up on a busy machine) nor runs an event-loop monitor for it.
+  let collector: Promise<MetricsCollector> | undefined;
+  const scrape = async (): Promise<{ contentType: string; body: string }> => {
+    collector ??= import('./metrics-collector.js').then(({ MetricsCollector, viewOf }) => new MetricsCollector(() => viewOf(running), { defaultMetrics: true }));
+    return (await collector).scrape();
+  };
+  const metrics = new MetricsServer(scrape, { scheduler, log });
   await metrics.configure(config.metrics?.listen);
   const summary = () => statusLine(running.states());
   // One STATUS= per STATUS_COALESCE_MS at most, however many instances move: with 255 instances

@@ -150,3 +150,11 @@ t.test('with the default metrics: the process and event-loop lag metrics are the
   t.ok(samples.some((s) => s.name === 'process_resident_memory_bytes'), 'process_resident_memory_bytes');
   t.equal(sample(samples, 'ipfailoverd_instance_state', WEB), 1);
 });
+
+t.test('no default metric that promtool lint refuses (gauges named *_total)', async (t) => {
+  const collector = new MetricsCollector(() => ({ instances: [], sockets: [] }), { defaultMetrics: true });
+  const { body } = await collector.scrape();
+  const gauges = [...body.matchAll(/^# TYPE (\S+) gauge$/gm)].map((m) => m[1]);
+  t.same(gauges.filter((name) => name?.endsWith('_total')), []);
+  t.match(body, /^nodejs_active_handles\{/m, 'the per-type handle counts stay');
+});
