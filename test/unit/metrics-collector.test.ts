@@ -2,33 +2,10 @@
 
 import t from 'tap';
 import { newCounters } from '../../src/runtime/counters.js';
-import type { InstanceSnapshot } from '../../src/runtime/instance-driver.js';
 import { MetricsCollector, viewOf, type MetricsInstance, type MetricsView } from '../../src/runtime/metrics-collector.js';
 import type { SocketSnapshot } from '../../src/runtime/receive-hub.js';
 import { parseExposition, sample } from '../helpers/exposition.js';
-
-function snapshot(overrides: Partial<InstanceSnapshot> = {}): InstanceSnapshot {
-  return {
-    name: 'web',
-    interface: 'eth0',
-    vrid: 51,
-    family: 4,
-    state: 'BACKUP',
-    priority: { configured: 100, effective: 100 },
-    masterAddress: '192.0.2.9',
-    sinceMonotonicMs: 0,
-    reason: 'higher-priority',
-    groupMaster: false,
-    role: { expected: 'BACKUP', matches: true },
-    steppedDown: false,
-    faults: [],
-    addressesPending: 0,
-    virtualAddresses: ['203.0.113.10/32'],
-    counters: newCounters(),
-    waitingForGroupMaster: null,
-    ...overrides,
-  };
-}
+import { snapshot } from '../helpers/snapshots.js';
 
 function instance(overrides: Partial<MetricsInstance> = {}): MetricsInstance {
   const { sinceMonotonicMs: _, ...rest } = snapshot();
