@@ -106,6 +106,10 @@ install -m 0644 packaging/sysctl.conf "$root/usr/lib/sysctl.d/50-$name.conf"
 install -m 0644 packaging/sysusers.conf "$root/usr/lib/sysusers.d/$name.conf"
 install -m 0644 config.example.json "$root/etc/$name/config.json"
 install -m 0644 README.md packaging/README.Debian "$root/usr/share/doc/$name/"
+# For the metrics endpoint (metrics.listen): Prometheus alert rules and a Grafana dashboard, to
+# copy into the monitoring stack. Under /usr/share, not doc/: minimal images drop doc/.
+install -D -m 0644 packaging/prometheus/ipfailoverd-alerts.yml "$root/usr/share/$name/prometheus/ipfailoverd-alerts.yml"
+install -D -m 0644 packaging/grafana/ipfailoverd-dashboard.json "$root/usr/share/$name/grafana/ipfailoverd-dashboard.json"
 cat >"$root/usr/share/doc/$name/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: $name

@@ -3,7 +3,7 @@
 # Run as root from the repository. Installs only what is missing; safe to run again.
 #   bash packaging/setup.sh          Node.js ≥ 20, a C toolchain for the native parts, iproute2; npm ci
 #   bash packaging/setup.sh --test   the above, plus keepalived and tcpdump for the interop tests
-#                                    and the benchmark, stress-ng for its loaded-machine case,
+#                                    and the benchmark, promtool (package prometheus) for the metrics, stress-ng for its loaded-machine case,
 #                                    nftables for the chaos soak,
 #                                    debootstrap and systemd-analyze for the package test,
 #                                    systemd-nspawn for the test under a booted systemd
@@ -22,6 +22,8 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if [ $want_test = 1 ]; then
   command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
   command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
+  # promtool (Debian's prometheus): the metrics exposition and the alert rules are checked with it.
+  command -v promtool >/dev/null 2>&1 || need+=(prometheus)
   # npm run bench: takeovers with every core busy (stress-ng --cpu 0).
   command -v stress-ng >/dev/null 2>&1 || need+=(stress-ng)
   # The chaos soak's isolation and packet loss (bridge-family rules; this kernel has no netem).

@@ -35,6 +35,11 @@ function matchRange(a: IpAddress, ranges: ReadonlyArray<SpecialRange>): string |
   return ranges.find((r) => r.list.check(a.address, type))?.what;
 }
 
+/** Whether only this host can reach the address (127.0.0.0/8, ::1). */
+export function isLoopback(a: IpAddress): boolean {
+  return matchRange(a, [LOOPBACK[a.family]]) !== undefined;
+}
+
 /** Why an address cannot be a peer or the source of advertisements; undefined when it can. */
 export function unicastEndpointProblem(a: IpAddress): string | undefined {
   const ranges = a.family === 4

@@ -1,6 +1,7 @@
 // Turns a schema-valid document (defaults applied) into the typed
 // DaemonConfig: addresses parsed and normalized, the family derived.
 import { parseAddress, parseCidr, type ParseResult } from './cidr.js';
+import { parseListenAddress } from './listen-address.js';
 import type { ConfigDocument, DaemonConfig, InstanceConfig, InstanceDocument } from './types.js';
 
 export function buildConfig(doc: ConfigDocument): DaemonConfig {
@@ -11,6 +12,7 @@ export function buildConfig(doc: ConfigDocument): DaemonConfig {
     stateDirectory: doc.stateDirectory,
     ...(doc.scriptUser === undefined ? {} : { scriptUser: doc.scriptUser }),
     log: { level: doc.log.level },
+    metrics: doc.metrics === undefined ? undefined : { listen: parsed(parseListenAddress(doc.metrics.listen)) },
     instances: doc.instances.map(buildInstance),
   };
 }

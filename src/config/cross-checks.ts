@@ -4,7 +4,7 @@
 // Each rule is a row: a stable code, a severity, and a function that returns
 // every violation it finds (never only the first), each with the JSON Pointer
 // of the field to change.
-import { virtualAddressProblem, unicastEndpointProblem } from './address-class.js';
+import { isLoopback, virtualAddressProblem, unicastEndpointProblem } from './address-class.js';
 import { hiddenBySandbox } from './sandbox-paths.js';
 import { familyName, type IpAddress, type IpFamily } from './cidr.js';
 import { jsonPointer, type ConfigIssue, type IssueCode } from './issues.js';
@@ -409,6 +409,17 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
           }]
         : [],
     ),
+  },
+  {
+    // Allowed, since someone wrote it down; but the endpoint has no authentication, and what it
+    // tells is which member holds the failover IP and how to make it move.
+    code: 'metrics-not-loopback',
+    severity: 'warning',
+    find: (config) => {
+      const listen = config.metrics?.listen;
+      if (listen === undefined || isLoopback(listen)) return [];
+      return [{ path: jsonPointer('metrics', 'listen'), message: `"${listen.given}" is not a loopback address: anyone who can reach it reads the group's state` }];
+    },
   },
 ];
 

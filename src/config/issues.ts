@@ -36,7 +36,8 @@ export type IssueCode =
   | 'group-master-without-preempt'
   | 'unknown-user'
   | 'hidden-by-sandbox'
-  | 'multicast-without-peers';
+  | 'multicast-without-peers'
+  | 'metrics-not-loopback';
 
 export interface ConfigIssue {
   /** JSON Pointer into the document: "/instances/1/vrid"; "" is the whole document. */

@@ -6,10 +6,11 @@
 import { Ajv, type AnySchemaObject, type ErrorObject, type SchemaValidateFunction } from 'ajv';
 import { parseAddress, parseCidr } from './cidr.js';
 import { jsonPointer, type ConfigIssue } from './issues.js';
+import { parseListenAddress } from './listen-address.js';
 import { CONFIG_SCHEMA } from './schema.js';
 import { closestName } from './suggest.js';
 
-const PARSERS = { cidr: parseCidr, address: parseAddress } as const;
+const PARSERS = { cidr: parseCidr, address: parseAddress, listen: parseListenAddress } as const;
 type AddressKind = keyof typeof PARSERS;
 
 // Reports cidr.ts's own reason ("prefix length must be 1..32 for IPv4")

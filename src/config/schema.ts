@@ -271,6 +271,14 @@ export const CONFIG_SCHEMA: SchemaObject = {
       default: {},
       properties: { level: { enum: [...LOG_LEVELS], default: 'info' } },
     },
+    // The Prometheus endpoint (GET /metrics): absent = none. Opt-in, and on the address given
+    // only: check-config warns when that is not a loopback address.
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['listen'],
+      properties: { listen: { type: 'string', ipAddress: 'listen' } },
+    },
     instances: { type: 'array', minItems: 1, items: INSTANCE },
   },
 };

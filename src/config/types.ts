@@ -2,6 +2,7 @@
 // applied, addresses parsed. Field names are the JSON names, so a JSON
 // Pointer in an error message maps straight onto these types.
 import type { IpAddress, IpFamily, IpPrefix } from './cidr.js';
+import type { ListenAddress } from './listen-address.js';
 
 export type { IpAddress, IpFamily, IpPrefix } from './cidr.js';
 
@@ -131,6 +132,11 @@ export interface InstanceConfig {
   readonly notify: readonly NotifyHookConfig[];
 }
 
+/** The Prometheus endpoint (metrics-server.ts). */
+export interface MetricsConfig {
+  readonly listen: ListenAddress;
+}
+
 export interface DaemonConfig {
   readonly statusSocket: string;
   readonly statusSocketGroup: string;
@@ -140,6 +146,8 @@ export interface DaemonConfig {
   /** keepalived's script_user: health checks and notify hooks run as this user. */
   readonly scriptUser?: string;
   readonly log: LogConfig;
+  /** undefined: no metrics endpoint (the default). */
+  readonly metrics: MetricsConfig | undefined;
   readonly instances: readonly InstanceConfig[];
 }
 
@@ -154,6 +162,7 @@ export interface ConfigDocument {
   stateDirectory: string;
   scriptUser?: string;
   log: LogConfig;
+  metrics?: { listen: string };
   instances: InstanceDocument[];
 }
 

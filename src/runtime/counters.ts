@@ -8,6 +8,8 @@ export interface InstanceCounters {
   advertsReceived: number;
   sendErrors: number;
   transitions: number;
+  /** Transitions by the state entered (INIT, BACKUP, MASTER, FAULT): ipfailoverd_transitions_total{to}. */
+  transitionsTo: Partial<Record<string, number>>;
   announcements: number;
   /** Virtual addresses put back after something else removed them while master. */
   addressesRestored: number;
@@ -30,6 +32,7 @@ export function newCounters(): InstanceCounters {
     advertsReceived: 0,
     sendErrors: 0,
     transitions: 0,
+    transitionsTo: {},
     announcements: 0,
     addressesRestored: 0,
     addressesRemoved: 0,

@@ -432,6 +432,7 @@ export class InstanceDriver {
     switch (action.type) {
       case 'transition':
         this.counters.transitions++;
+        bump(this.counters.transitionsTo, STATE_LABEL[action.to]);
         if (action.from === 'active') {
           this.announcer.stop();
           this.addresses.leftRole();

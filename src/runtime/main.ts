@@ -22,6 +22,8 @@ import { InstanceHealth } from './tracking/instance-health.js';
 import { createLogger, type Logger } from './logger.js';
 import { refusalLog } from './refusal-log.js';
 import { HoldStore, stateDirectory } from './hold-store.js';
+import type { MetricsCollector } from './metrics-collector.js';
+import { MetricsServer } from './metrics-server.js';
 import { Scheduler } from './scheduler.js';
 import { SerialQueue } from './serial-queue.js';
 import { childCapabilityMessage, missingForConfig } from './script-privileges.js';
@@ -119,6 +121,15 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
   }
 
   const running: Daemon = daemon;
+  // Loaded and made at the first scrape: a daemon without metrics neither loads prom-client
+  // (about 100 ms of start-up on a busy machine) nor runs an event-loop monitor for it.
+  let collector: Promise<MetricsCollector> | undefined;
+  const scrape = async (): Promise<{ contentType: string; body: string }> => {
+    collector ??= import('./metrics-collector.js').then(({ MetricsCollector, viewOf }) => new MetricsCollector(() => viewOf(running), { defaultMetrics: true }));
+    return (await collector).scrape();
+  };
+  const metrics = new MetricsServer(scrape, { scheduler, log });
+  await metrics.configure(config.metrics?.listen);
   const summary = () => statusLine(running.states());
   // One STATUS= per STATUS_COALESCE_MS at most, however many instances move: with 255 instances
   // a line built on every transition cost O(instances²) in a group-wide change (a start, a
@@ -143,6 +154,8 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
       const lacking = missingForConfig(result.config);
       if (lacking.length > 0) throw new Error(`${options.configFile}: the running configuration is kept: ${childCapabilityMessage(lacking)}`);
       const { plan, failed } = await running.reload(result.config);
+      // A stop that began meanwhile has closed the endpoint: it stays closed.
+      if (!stopping) await metrics.configure(result.config.metrics?.listen);
       log.level = result.config.log.level;
       log.info({ ...plan, failed }, 'configuration reloaded');
       for (const failure of failed) log.error(failure, `reload: instance ${failure.instance} not started`);
@@ -182,6 +195,7 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions, log: 
       notifier.stopping();
       notifier.stopWatchdog(scheduler);
       statusSocket?.close();
+      void metrics.close();
       // Whatever happens, the process ends in time; a clean stop ends it sooner.
       setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
       // A reload in flight finishes first (queued ones refuse): otherwise it would start

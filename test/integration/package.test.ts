@@ -105,6 +105,9 @@ if (requireRoot(t)) {
     ]) {
       t.ok(existsSync(join(root, file)), file);
     }
+    for (const file of ['prometheus/ipfailoverd-alerts.yml', 'grafana/ipfailoverd-dashboard.json']) {
+      t.equal(readFileSync(join(root, 'usr/share/ipfailoverd', file), 'utf8'), readFileSync(join(REPO, 'packaging', file), 'utf8'), `/usr/share/ipfailoverd/${file} is packaging/'s`);
+    }
     t.equal(readFileSync(join(root, 'usr/lib/systemd/system/ipfailoverd.service'), 'utf8'), readFileSync(join(REPO, 'systemd/ipfailoverd.service'), 'utf8'), 'the service unit is the source tree\'s');
     t.equal(readFileSync(join(root, 'usr/lib/systemd/system/ipfailoverd.socket'), 'utf8'), readFileSync(join(REPO, 'systemd/ipfailoverd.socket'), 'utf8'), 'the socket unit is the source tree\'s');
     for (const command of ['/usr/bin/ipfailoverd', '/usr/bin/ipfailoverctl']) {

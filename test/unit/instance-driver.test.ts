@@ -333,3 +333,13 @@ t.test('a member waiting for the configured master says so: status and its Backu
   t.equal(instance.snapshot().waitingForGroupMaster, null, 'an Active router heard: the first election is over');
   t.equal(driver({}).instance.snapshot().waitingForGroupMaster, null, 'a member that does not know the configured master never waits');
 });
+
+t.test('transitions are counted by the state entered (ipfailoverd_transitions_total{to})', async (t) => {
+  const { instance, time } = driver();
+  instance.start();
+  time.advanceTo(activeDownIntervalMs(100, 10) + 1);
+  t.equal(instance.current.name, 'active');
+  t.same(instance.counters.transitionsTo, { BACKUP: 1, MASTER: 1 }, 'INIT -> BACKUP -> MASTER');
+  t.equal(instance.counters.transitions, 2, 'the total is their sum');
+  t.same(instance.snapshot().counters.transitionsTo, { BACKUP: 1, MASTER: 1 }, 'and the status socket reports them');
+});
