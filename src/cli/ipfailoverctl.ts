@@ -4,6 +4,7 @@ import { ControlError, DEFAULT_SOCKET, sendRequest } from '../control/client.js'
 import type { Request } from '../control/protocol.js';
 import { checkConfig } from './check-config.js';
 import { EX_OK, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
+import { importKeepalived } from './import-keepalived.js';
 import { formatStatusTable } from './status-table.js';
 
 const PROGRAM = 'ipfailoverctl';
@@ -24,6 +25,10 @@ Commands:
   resume NAME         lift a step-down
   reload              re-read the configuration file (as SIGHUP); an invalid file changes nothing
   check-config FILE   validate a configuration file; exit 0, or 78 with every error and its path
+  import-keepalived FILE
+                      print an ipfailoverd configuration made from keepalived.conf FILE (and its
+                      includes); what cannot be carried over is listed on stderr as
+                      FILE:LINE: keyword: why (exit 0); exit 78 if FILE cannot be parsed
   help                show this text
 
 Options:
@@ -96,6 +101,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return EX_OK;
   }
   if (command === 'check-config') return rest.length === 1 ? checkConfig(PROGRAM, rest[0] as string) : usage('check-config needs one file');
+  if (command === 'import-keepalived') {
+    return rest.length === 1 ? importKeepalived(PROGRAM, rest[0] as string) : usage('import-keepalived needs one file');
+  }
   const request = toRequest(options.words);
   if (typeof request === 'string') return usage(request);
   try {
