@@ -18,7 +18,7 @@ export function importKeepalived(program: string, file: string): number {
   }
   const properties = (CONFIG_SCHEMA.properties ?? {}) as Record<string, unknown>;
   const { document, notes } = translateKeepalived(parsed.statements, { resolve: findProgram, syncGroups: 'syncGroups' in properties });
-  process.stderr.write(inReadingOrder(notes, parsed.files).map((note) => `${formatNote(note)}\n`).join(''));
+  process.stderr.write(inReadingOrder([...parsed.notes, ...notes], parsed.files).map((note) => `${formatNote(note)}\n`).join(''));
   const checked = validateConfig(document);
   if (!checked.ok) {
     const lines = checked.errors.map((issue) => `${program}: the imported configuration would not pass --check-config: ${formatIssue(issue)}\n`);

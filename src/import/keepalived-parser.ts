@@ -2,11 +2,14 @@
 //
 // keepalived's rules (lib/parser.c, 2.2): a line whose first word is `include` is replaced by
 // the files its pattern matches (glob(3), sorted; relative to the directory of the file that
-// includes it), at any depth, even inside a block; a pattern that matches nothing is an error.
+// includes it), at any depth, even inside a block. A file name that names no file is an error
+// here (keepalived says "Config files missing" and runs without it); a wildcard pattern that
+// matches nothing, such as an empty conf.d/*.conf, is not, as in keepalived: it is noted.
 // A statement is a keyword and the words after it on its line; a `{` at the end of that line,
 // or alone on the next one, opens its block, and `}` closes the innermost block. Files are read
 // through a ConfigSource, so the parser itself does no I/O.
 import { dirname, isAbsolute, join } from 'node:path';
+import type { ImportNote } from './import-notes.js';
 import { lexKeepalived, type Place, type SourceLine, type Token } from './keepalived-lexer.js';
 
 export interface Statement {
@@ -24,7 +27,7 @@ export interface ConfigSource {
 }
 
 export type ParseResult =
-  | { readonly ok: true; readonly statements: Statement[]; readonly files: string[] }
+  | { readonly ok: true; readonly statements: Statement[]; readonly files: string[]; readonly notes: ImportNote[] }
   | { readonly ok: false; readonly at: Place; readonly message: string };
 
 /** Deeper than any real site nests; what is left is a loop that the chain check missed via globs. */
@@ -38,9 +41,10 @@ class ParseFailure extends Error {
 
 export function parseKeepalived(path: string, source: ConfigSource): ParseResult {
   const files: string[] = [];
+  const notes: ImportNote[] = [];
   try {
-    const lines = readLines(path, source, [], files, undefined);
-    return { ok: true, statements: buildTree(lines), files };
+    const lines = readLines(path, source, [], { files, notes }, undefined);
+    return { ok: true, statements: buildTree(lines), files, notes };
   } catch (error) {
     if (error instanceof ParseFailure) return { ok: false, at: error.at, message: error.message };
     throw error;
@@ -48,13 +52,19 @@ export function parseKeepalived(path: string, source: ConfigSource): ParseResult
 }
 
 /** The lines of `path` with its includes spliced in; `chain` is the files including it. */
-function readLines(path: string, source: ConfigSource, chain: readonly string[], files: string[], from: Place | undefined): SourceLine[] {
+function readLines(
+  path: string,
+  source: ConfigSource,
+  chain: readonly string[],
+  seen: { readonly files: string[]; readonly notes: ImportNote[] },
+  from: Place | undefined,
+): SourceLine[] {
   const where = from ?? { file: path, line: 0 };
   if (chain.includes(path)) throw new ParseFailure(where, `include loop: ${[...chain, path].join(' -> ')}`);
   if (chain.length >= MAX_INCLUDE_DEPTH) throw new ParseFailure(where, `includes nest deeper than ${MAX_INCLUDE_DEPTH} files`);
   const read = source.read(path);
   if (!read.ok) throw new ParseFailure(where, `cannot read ${path}: ${read.reason}`);
-  files.push(path);
+  seen.files.push(path);
   const lexed = lexKeepalived(read.text, path);
   if (!lexed.ok) throw new ParseFailure(lexed.at, lexed.message);
   const out: SourceLine[] = [];
@@ -69,8 +79,11 @@ function readLines(path: string, source: ConfigSource, chain: readonly string[],
     const written = (line.tokens[1] as Token).text;
     const pattern = isAbsolute(written) ? written : join(dirname(path), written);
     const matches = source.expand(pattern);
-    if (matches.length === 0) throw new ParseFailure(place, `include ${written}: no file matches ${pattern}`);
-    for (const match of matches) out.push(...readLines(match, source, [...chain, path], files, place));
+    if (matches.length === 0) {
+      if (!/[*?[]/.test(written)) throw new ParseFailure(place, `include ${written}: ${pattern} does not exist`);
+      seen.notes.push({ at: place, keyword: 'include', why: `${written} matches no file: nothing included (keepalived does the same)` });
+    }
+    for (const match of matches) out.push(...readLines(match, source, [...chain, path], seen, place));
   }
   return out;
 }

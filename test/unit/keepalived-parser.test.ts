@@ -74,7 +74,7 @@ t.test('files that cannot be parsed name the file and line', async (t) => {
     ['missing }', { '/k.conf': 'global_defs {\n}\nvrrp_instance web {\n  virtual_ipaddress {\n  }\n' }, '/k.conf', 3, /vrrp_instance opened here is never closed/],
     ['extra }', { '/k.conf': 'global_defs {\n}\n}\n' }, '/k.conf', 3, /closes no block/],
     ['{ without keyword', { '/k.conf': '{\n}\n' }, '/k.conf', 1, /no keyword/],
-    ['include matching nothing', { '/k.conf': 'global_defs {\n}\ninclude /nowhere/*.conf\n' }, '/k.conf', 3, /no file matches \/nowhere\/\*\.conf/],
+    ['include of a file that does not exist', { '/k.conf': 'global_defs {\n}\ninclude /nowhere.conf\n' }, '/k.conf', 3, /\/nowhere\.conf does not exist/],
     ['error inside an included file', { '/k.conf': 'include /i.conf\n', '/i.conf': 'a\nb }\n' }, '/i.conf', 2, /closes no block/],
     ['include loop', { '/k.conf': 'include /i.conf\n', '/i.conf': 'include /k.conf\n' }, '/i.conf', 1, /include loop: \/k\.conf -> \/i\.conf -> \/k\.conf/],
   ];
@@ -83,4 +83,11 @@ t.test('files that cannot be parsed name the file and line', async (t) => {
     t.same(parsed.ok ? undefined : [parsed.at.file, parsed.at.line], [file, line], what);
     t.match(parsed.ok ? '' : parsed.message, message, what);
   }
+});
+
+t.test('an include pattern that matches nothing (an empty conf.d) is noted, as keepalived lets it pass', async (t) => {
+  const parsed = parseKeepalived('/k.conf', memory({ '/k.conf': 'include conf.d/*.conf\nglobal_defs {\n}\n' }));
+  if (!parsed.ok) throw new Error(parsed.message);
+  t.same(shape(parsed.statements), [['global_defs', [], []]]);
+  t.same(parsed.notes, [{ at: { file: '/k.conf', line: 1 }, keyword: 'include', why: 'conf.d/*.conf matches no file: nothing included (keepalived does the same)' }]);
 });
