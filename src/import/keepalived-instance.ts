@@ -16,6 +16,11 @@ export interface ImportContext {
   /** global_defs' vrrp_version; keepalived's default is 2. */
   readonly version: 2 | 3;
   readonly announce: AnnounceSettings;
+  /**
+   * keepalived instance names in a vrrp_sync_group without sync_group_tracking_weight: keepalived
+   * sets their tracked interfaces' weights to 0 and stops tracking their weighted scripts and files.
+   */
+  readonly syncMembers: ReadonlySet<string>;
 }
 
 /** The JSON we print for an instance: only what the keepalived file said, in the schema's names. */
@@ -69,6 +74,7 @@ export function translateInstance(statement: Statement, context: ImportContext):
   let addresses: Statement | undefined;
   let version: Statement | undefined;
   let nativeIpv6 = false;
+  const synced = context.syncMembers.has(statement.args[0]?.text ?? '');
   for (const item of statement.block ?? []) {
     const keyword = item.keyword.text;
     switch (keyword) {
@@ -113,13 +119,13 @@ export function translateInstance(statement: Statement, context: ImportContext):
       case 'accept':
         break; // ours always accepts
       case 'track_interface':
-        interfaces.push(...trackInterfaces(item, notes));
+        interfaces.push(...asInSyncGroup(synced, item, trackInterfaces(item, notes), notes));
         break;
       case 'track_script':
-        scripts.push(...referenced(item, context.scripts, notes, (def, weight) => def.script && { ...def.script, weight: weight ?? def.script.weight }));
+        scripts.push(...asInSyncGroup(synced, item, referenced(item, context.scripts, notes, (def, weight) => def.script && { ...def.script, weight: weight ?? def.script.weight }), notes));
         break;
       case 'track_file':
-        files.push(...referenced(item, context.files, notes, (def, weight) => def.file && { ...def.file, weight: weight ?? def.file.weight }));
+        files.push(...asInSyncGroup(synced, item, referenced(item, context.files, notes, (def, weight) => def.file && { ...def.file, weight: weight ?? def.file.weight }), notes));
         break;
       case 'notify':
         notes.add(item, `not carried over: ${NOTIFY_FORM}; adapt the script (drop its first argument, read INIT as STOP) and list it under notify`);
@@ -277,6 +283,23 @@ function virtualIps(
     list.push(text);
   }
   return { list, family };
+}
+
+/**
+ * What keepalived makes of a sync group member's trackers (vrrp_sync.c): an interface's weight
+ * becomes 0 (down = Fault), a weighted script or file is not tracked at all. The import does the
+ * same, so the instance behaves as it did under keepalived.
+ */
+function asInSyncGroup<T extends { weight: number }>(synced: boolean, block: Statement, trackers: T[], notes: NoteList): T[] {
+  if (!synced || trackers.every((tracker) => tracker.weight === 0)) return trackers;
+  const named = (tracker: T): string => ('name' in tracker ? String(tracker.name) : 'path' in tracker ? String(tracker.path) : '');
+  const weighted = trackers.filter((tracker) => tracker.weight !== 0).map(named).join(', ');
+  if (block.keyword.text === 'track_interface') {
+    notes.add(block, `weights of ${weighted} not carried over: keepalived ignores them in a sync group (without sync_group_tracking_weight), so they are 0 here too (down = Fault)`);
+    return trackers.map((tracker) => ({ ...tracker, weight: 0 }));
+  }
+  notes.add(block, `${weighted} not carried over: keepalived does not track weighted ${block.keyword.text === 'track_script' ? 'scripts' : 'files'} of a sync group member (without sync_group_tracking_weight)`);
+  return trackers.filter((tracker) => tracker.weight === 0);
 }
 
 /** track_script / track_file entries resolved against their definitions, with the entry's weight. */

@@ -53,6 +53,11 @@ export function translateKeepalived(statements: readonly Statement[], options: I
     else if (keyword === 'vrrp_track_file') files.set(name, readTrackFile(statement, notes));
     else if (keyword === 'global_defs') version = readGlobals(statement, announce, notes) ?? version;
   }
+  const syncMembers = new Set(
+    statements
+      .filter((s) => s.keyword.text === 'vrrp_sync_group' && !(s.block ?? []).some((item) => item.keyword.text === 'sync_group_tracking_weight'))
+      .flatMap(groupMembers),
+  );
   const instances: ImportedInstance[] = [];
   const groups: Array<{ name: string; instances: string[] }> = [];
   // keepalived's instance name → ours, for the sync groups.
@@ -64,7 +69,7 @@ export function translateKeepalived(statements: readonly Statement[], options: I
       case 'global_defs':
         break;
       case 'vrrp_instance': {
-        const instance = translateInstance(statement, { notes, scripts, files, version, announce });
+        const instance = translateInstance(statement, { notes, scripts, files, version, announce, syncMembers });
         if (instance !== undefined) {
           instances.push(instance);
           names.set(statement.args[0]?.text ?? '', instance.name);
@@ -98,8 +103,9 @@ function readGlobals(statement: Statement, announce: AnnounceSettings, notes: No
 }
 
 function syncGroup(statement: Statement, names: ReadonlyMap<string, string>, supported: boolean, notes: NoteList): { name: string; instances: string[] } | undefined {
-  const members = (statement.block ?? []).filter((item) => item.keyword.text === 'group').flatMap((item) => (item.block ?? []).map((entry) => entry.keyword.text));
+  const members = groupMembers(statement);
   for (const item of statement.block ?? []) {
+    if (item.keyword.text === 'sync_group_tracking_weight') continue; // read by translateKeepalived
     if (item.keyword.text !== 'group') notes.add(item, `not carried over: ${item.keyword.text.startsWith('notify') ? 'ipfailoverd has no hooks for sync groups' : 'ipfailoverd\'s sync groups have no such setting'}`);
   }
   const given = statement.args[0]?.text ?? '';
@@ -113,4 +119,9 @@ function syncGroup(statement: Statement, names: ReadonlyMap<string, string>, sup
     return ours === undefined ? [] : [ours];
   });
   return { name: ourName(statement, given, notes), instances };
+}
+
+/** The keepalived instance names in a vrrp_sync_group's `group { }`. */
+function groupMembers(statement: Statement): string[] {
+  return (statement.block ?? []).filter((item) => item.keyword.text === 'group').flatMap((item) => (item.block ?? []).map((entry) => entry.keyword.text));
 }

@@ -294,3 +294,61 @@ t.test('an instance mixing IPv4 and IPv6: keepalived -t rejects it; the importer
   t.same(result.lines, ['mixed.conf:7: 2001:db8::10/64: 2001:db8::10/64 is IPv6 but the instance is IPv4: not carried over (keepalived ignores it too); give it an instance of its own']);
   t.equal(checkConfig(dir, result.json).status, 0, '--check-config accepts the output');
 });
+
+/** Two instances in a sync group, each tracking eth1 and a script with weights. */
+function syncGroupConf(trackingWeight: boolean): string {
+  const member = (name: string, vrid: number, vip: string) => `vrrp_instance ${name} {
+  interface eth0
+  virtual_router_id ${vrid}
+  version 3
+  virtual_ipaddress {
+    ${vip}
+  }
+  track_interface {
+    eth1 weight -30
+  }
+  track_script {
+    chk
+  }
+}
+`;
+  return `${SECURE}}
+vrrp_script chk {
+  script "/usr/bin/true"
+  weight -20
+}
+vrrp_sync_group svc {
+  group {
+    a
+    b
+  }
+${trackingWeight ? '  sync_group_tracking_weight\n' : ''}}
+${member('a', 51, '192.0.2.10/24')}${member('b', 52, '192.0.2.11/24')}`;
+}
+
+t.test('weighted trackers of sync group members: as keepalived ignores them, so does the import', async (t) => {
+  const dir = t.testdir({ 'keepalived.conf': syncGroupConf(false) });
+  const keepalived = keepalivedCheck(join(dir, 'keepalived.conf'));
+  t.match(keepalived.stderr, /\(a\) ignoring eth1 tracked interface weight due to SYNC group/);
+  t.match(keepalived.stderr, /\(a\) ignoring tracked script chk with weights due to SYNC group/);
+  const result = importFile(dir, 'keepalived.conf');
+  t.equal(result.status, 0);
+  const instances = result.json?.instances as Array<{ name: string; track?: unknown }>;
+  t.same(instances.map((i) => [i.name, i.track]), [
+    ['a', { interfaces: [{ name: 'eth1', weight: 0 }] }],
+    ['b', { interfaces: [{ name: 'eth1', weight: 0 }] }],
+  ]);
+  t.same(result.lines.filter((line) => / tracked | weights of /.test(line) || /sync_group_tracking_weight/.test(line)), [
+    'keepalived.conf:22: track_interface: weights of eth1 not carried over: keepalived ignores them in a sync group (without sync_group_tracking_weight), so they are 0 here too (down = Fault)',
+    'keepalived.conf:25: track_script: chk not carried over: keepalived does not track weighted scripts of a sync group member (without sync_group_tracking_weight)',
+    'keepalived.conf:36: track_interface: weights of eth1 not carried over: keepalived ignores them in a sync group (without sync_group_tracking_weight), so they are 0 here too (down = Fault)',
+    'keepalived.conf:39: track_script: chk not carried over: keepalived does not track weighted scripts of a sync group member (without sync_group_tracking_weight)',
+  ]);
+  t.equal(checkConfig(dir, result.json).status, 0, '--check-config accepts the output');
+});
+
+t.test('with sync_group_tracking_weight keepalived keeps the weights, and so does the import', async (t) => {
+  const { json } = imported(t, { 'keepalived.conf': syncGroupConf(true) });
+  const tracks = (json?.instances as Array<{ track?: { interfaces?: unknown; scripts?: Array<{ weight: number }> } }>).map((i) => [i.track?.interfaces, i.track?.scripts?.map((s) => s.weight)]);
+  t.same(tracks, [[[{ name: 'eth1', weight: -30 }], [-20]], [[{ name: 'eth1', weight: -30 }], [-20]]]);
+});
