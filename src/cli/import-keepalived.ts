@@ -13,7 +13,9 @@ import { EX_CONFIG, EX_OK } from './exit-codes.js';
 export function importKeepalived(program: string, file: string): number {
   const parsed = parseKeepalived(file, fileSource);
   if (!parsed.ok) {
-    process.stderr.write(`${parsed.at.file}:${parsed.at.line}: ${parsed.message}\n${program}: ${file}: cannot be parsed, nothing imported\n`);
+    // Line 0: the file given on the command line itself could not be read.
+    const where = parsed.at.line === 0 ? parsed.at.file : `${parsed.at.file}:${parsed.at.line}`;
+    process.stderr.write(`${where}: ${parsed.message}\n${program}: ${file}: cannot be parsed, nothing imported\n`);
     return EX_CONFIG;
   }
   const properties = (CONFIG_SCHEMA.properties ?? {}) as Record<string, unknown>;

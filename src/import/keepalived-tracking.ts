@@ -93,7 +93,7 @@ export function readCommand(item: Statement, notes: NoteList, resolve: CommandRe
     return undefined;
   }
   if (item.args.length > 1) {
-    notes.add(item, `user/group ${item.args.slice(1).map((a) => a.text).join(' ')} not carried over: commands run as ipfailoverd itself`);
+    notes.add(item, `${item.args.slice(1).map((a) => a.text).join(' ')} not carried over: keepalived takes the command from the first word or quoted string only; quote the whole command`);
   }
   const program = argv[0] as string;
   if (program.startsWith('/')) return argv;
@@ -120,7 +120,8 @@ export function readTrackFile(statement: Statement, notes: NoteList): FileDefini
   for (const item of statement.block ?? []) {
     if (item.keyword.text === 'file') path = word(item, notes);
     else if (item.keyword.text === 'weight') weight = readWeight(item, notes) ?? weight;
-    else notes.add(item, 'not carried over: ipfailoverd reads the file as it is (no init_file)');
+    else if (item.keyword.text === 'init_file') notes.add(item, 'not carried over: ipfailoverd reads the file as it is and never writes it');
+    else notes.add(item, 'not carried over: ipfailoverd\'s track files have no such setting');
   }
   if (path === undefined || !path.startsWith('/')) {
     notes.add(statement, `${statement.args[0]?.text ?? ''}: needs an absolute file: not carried over`);
