@@ -5,6 +5,7 @@ import { ControlError, DEFAULT_SOCKET, sendRequest } from '../control/client.js'
 import type { Request } from '../control/protocol.js';
 import { checkConfig } from './check-config.js';
 import { EX_OK, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
+import { importKeepalived } from './import-keepalived.js';
 import { formatPeersTable } from './peers-table.js';
 import { formatStatusTable } from './status-table.js';
 
@@ -32,8 +33,12 @@ Commands:
   resume NAME         lift a step-down
   reload              re-read the configuration file (as SIGHUP); an invalid file changes nothing
                       (step-down, resume and reload: root or the admin group, ipfailoverd-admin
-                      by default; status and watch: the operators' group too)
+                      by default; status, watch and peers: the operators' group too)
   check-config FILE   validate a configuration file; exit 0, or 78 with every error and its path
+  import-keepalived FILE
+                      print an ipfailoverd configuration made from keepalived.conf FILE (and its
+                      includes); what cannot be carried over is listed on stderr as
+                      FILE:LINE: keyword: why (exit 0); exit 78 if FILE cannot be parsed
   help                show this text
 
 Options:
@@ -108,6 +113,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return EX_OK;
   }
   if (command === 'check-config') return rest.length === 1 ? checkConfig(PROGRAM, rest[0] as string) : usage('check-config needs one file');
+  if (command === 'import-keepalived') {
+    return rest.length === 1 ? importKeepalived(PROGRAM, rest[0] as string) : usage('import-keepalived needs one file');
+  }
   const request = toRequest(options.words);
   if (typeof request === 'string') return usage(request);
   try {

@@ -81,18 +81,22 @@ export class KeepalivedProcess {
   /** The first instance: the one states() and waitState() speak of. */
   readonly instance: KeepalivedInstance;
 
-  /** `dir` must be private to this process (config and pid files go there). */
+  /**
+   * `dir` must be private to this process (config and pid files go there). `configText`, when
+   * given, is run instead of the configuration made from `instances` (which then only names them).
+   */
   constructor(
     readonly member: Member,
     dir: string,
     instances: KeepalivedInstance | readonly [KeepalivedInstance, ...KeepalivedInstance[]],
+    configText?: string,
   ) {
     const instance: KeepalivedInstance = Array.isArray(instances) ? instances[0] : (instances as KeepalivedInstance);
     this.instance = instance;
     const conf = join(dir, `keepalived-${instance.name}-m${member.index}.conf`);
     const pid = join(dir, `keepalived-${instance.name}-m${member.index}.pid`);
     this.vrrpPidFile = join(dir, `keepalived-${instance.name}-m${member.index}.vrrp.pid`);
-    writeFileSync(conf, keepalivedConfig(instances));
+    writeFileSync(conf, configText ?? keepalivedConfig(instances));
     this.child = spawn(
       'ip',
       ['netns', 'exec', member.ns, 'keepalived', '-n', '-l', '-D', '-P', '-R', '-G', '-f', conf, '-p', pid, '-r', this.vrrpPidFile],
