@@ -187,9 +187,12 @@ export function serveConnection(socket: Socket, handler: ControlHandler, options
   };
   const send = (body: Record<string, unknown>): void => {
     if (socket.destroyed) return;
-    socket.write(`${JSON.stringify(body)}\n`);
     // A client that stopped reading: Node would keep every later reply for it, without bound.
-    if (socket.writableLength > MAX_BACKLOG_BYTES) cutOff();
+    // The bound is on what it left unread before this reply, so that one reply is delivered
+    // whole however large it is (a status of 255 instances with full peer tables is ~1 MiB).
+    const unread = socket.writableLength;
+    socket.write(`${JSON.stringify(body)}\n`);
+    if (unread > MAX_BACKLOG_BYTES) cutOff();
   };
   socket.setEncoding('utf8');
   socket.on('error', () => undefined); // a client that vanishes is not our problem

@@ -5,10 +5,12 @@
  * is doing.
  *
  * - Writes never block. Node makes a pipe or socket stdout non-blocking when process.stdout is
- *   first used (libuv's uv_pipe_open); a write the journal refuses (EAGAIN) is retried by
- *   sonic-boom every 100 ms in the background. Left blocking, a write to a stalled journal
- *   would hold one of libuv's pool threads, and process.exit() waits for that thread: the
- *   daemon could not even exit.
+ *   first used (libuv's uv_pipe_open), so a write(2) the journal cannot take fails at once with
+ *   EAGAIN instead of waiting; what it did not take stays queued here and is tried again every
+ *   RETRY_MS. The writes are made on the main thread, never in libuv's pool: a write in flight
+ *   on a pool thread when an uncaught exception ends the process is lost (pino's sonic-boom did
+ *   that to the first line of a burst on a loaded machine), and a blocking write on a pool
+ *   thread to a stalled journal would hold process.exit() up.
  * - Memory is bounded: at most MAX_PENDING_LOG_BYTES wait for the journal; a line beyond that
  *   is dropped and counted, and once the journal has taken everything again one warning says
  *   how many lines were lost (the note is given to `onDropped`, which logs it).
@@ -17,57 +19,60 @@
  *   stalled journal.
  */
 
-import { pino, type DestinationStream } from 'pino';
+import { writeSync } from 'node:fs';
+import type { DestinationStream } from 'pino';
 
 /** What may wait for the journal: some thousands of lines, a few seconds of a transition storm. */
 export const MAX_PENDING_LOG_BYTES = 1024 * 1024;
 /** How long the last, synchronous flush on 'exit' keeps trying (uncaught exceptions, process.exit). */
 const FINAL_FLUSH_MS = 50;
+/** How soon a journal that refused a write (EAGAIN) or failed (EIO …) is tried again. */
+const RETRY_MS = 20;
 
 /** How long flush() waits at exit: a journal that takes no line in this time is stalled. */
 export const FLUSH_TIMEOUT_MS = 100;
 
-type SonicBoom = ReturnType<typeof pino.destination>;
+/** write(2) on a non-blocking fd: the bytes taken, 0 when it would block; throws on other errors. */
+export type FdWrite = (fd: number, data: Buffer) => number;
+
+function writeOrWouldBlock(fd: number, data: Buffer): number {
+  try {
+    return writeSync(fd, data);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 0;
+    throw error;
+  }
+}
 
 export class AsyncLogOutput implements DestinationStream {
+  /** Lines not yet taken by the kernel, oldest first; the first may be partly written. */
+  private readonly queue: Buffer[] = [];
   private pendingBytes = 0;
   private dropped = 0;
   private exiting = false;
+  private retry: NodeJS.Timeout | undefined;
   private readonly drained = new Set<() => void>();
   /** Called with the count of lines dropped, when the journal takes lines again (and at exit). */
   onDropped: (count: number) => void = () => undefined;
-  private readonly sink: SonicBoom;
 
-  constructor(fd: number) {
-    // Registered before pino.destination registers its own 'exit' flush, and prepended: ours
-    // runs first and leaves pino's nothing to do (its flushSync would wait for ever).
+  constructor(
+    private readonly fd: number,
+    private readonly writeFd: FdWrite = writeOrWouldBlock,
+  ) {
     process.prependListener('exit', () => this.finalFlush());
-    this.sink = pino.destination({
-      dest: fd,
-      sync: false,
-      // Every line is handed to the kernel at once (the daemon logs little, and a transition
-      // belongs in the journal now); lines that arrive during a write go out together next.
-      minLength: 0,
-      maxLength: MAX_PENDING_LOG_BYTES,
-      // EAGAIN: sonic-boom tries again in 100 ms, unless the process is exiting.
-      retryEAGAIN: () => !this.exiting,
-    });
-    this.sink.on('write', (bytes: number) => {
-      this.pendingBytes -= bytes;
-    });
-    this.sink.on('drop', (line: string) => {
-      this.pendingBytes -= Buffer.byteLength(line);
-      this.dropped++;
-    });
-    this.sink.on('drain', () => this.onDrain());
-    // A journal that fails (EIO …) must not take the daemon down with it; pino re-emits every
-    // error but EPIPE, which would throw without a listener. The line is tried again next write.
-    this.sink.on('error', () => undefined);
   }
 
   write(line: string): void {
-    this.pendingBytes += Buffer.byteLength(line);
-    this.sink.write(line);
+    const bytes = Buffer.from(line);
+    if (this.pendingBytes + bytes.length > MAX_PENDING_LOG_BYTES) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(bytes);
+    this.pendingBytes += bytes.length;
+    // A retry is due: the journal is behind, and this line waits its turn.
+    if (this.retry === undefined) this.writeQueued();
   }
 
   /** Bytes handed to us and not yet taken by the kernel (dropped lines excluded). */
@@ -89,9 +94,34 @@ export class AsyncLogOutput implements DestinationStream {
     });
   }
 
-  private onDrain(): void {
-    if (this.dropped > 0) this.reportDropped(); // a new write when it is logged: a later drain
-    if (this.pendingBytes === 0) for (const done of [...this.drained]) done();
+  /** Writes what the kernel takes now; true when the queue is empty. */
+  private writeSome(): boolean {
+    while (this.queue.length > 0) {
+      const head = this.queue[0] as Buffer;
+      let taken: number;
+      try {
+        taken = this.writeFd(this.fd, head);
+      } catch {
+        // A journal that fails (EIO, EPIPE …) must not take the daemon down with it: the line
+        // is tried again, and the bound above keeps what waits finite.
+        return false;
+      }
+      if (taken === 0) return false;
+      this.pendingBytes -= taken;
+      if (taken < head.length) this.queue[0] = head.subarray(taken);
+      else this.queue.shift();
+    }
+    return true;
+  }
+
+  private writeQueued(): void {
+    this.retry = undefined;
+    if (!this.writeSome()) {
+      if (!this.exiting) this.retry = setTimeout(() => this.writeQueued(), RETRY_MS).unref();
+      return;
+    }
+    if (this.dropped > 0) this.reportDropped(); // its line is written by the same call
+    for (const done of [...this.drained]) done();
   }
 
   private reportDropped(): void {
@@ -107,20 +137,12 @@ export class AsyncLogOutput implements DestinationStream {
   private finalFlush(): void {
     if (this.exiting) return;
     this.exiting = true;
+    clearTimeout(this.retry);
     if (this.dropped > 0) this.reportDropped();
     const deadline = Date.now() + FINAL_FLUSH_MS;
     const pause = new Int32Array(new SharedArrayBuffer(4));
-    while (this.pendingBytes > 0) {
-      try {
-        this.sink.flushSync();
-        break;
-      } catch {
-        // EAGAIN: the journal is behind. Past the deadline, what it did not take is lost.
-        if (Date.now() >= deadline) break;
-        Atomics.wait(pause, 0, 0, 1);
-      }
-    }
-    this.sink.destroy();
+    // EAGAIN: the journal is behind. Past the deadline, what it did not take is lost.
+    while (!this.writeSome() && Date.now() < deadline) Atomics.wait(pause, 0, 0, 1);
   }
 }
 

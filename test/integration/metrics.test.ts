@@ -40,9 +40,11 @@ if (requireRoot(t)) {
     const cluster = await Cluster.create(2, 'ipfo-me');
     t.teardown(() => cluster.destroy());
     const master = cluster.start(1, [webInstance({ priority: 150 })], { metrics: { listen: '[::1]:9650' } });
+    await master.waitState('MASTER', 8000);
+    // Started once the master advertises, so that its counters begin at a Backup's: two daemons
+    // started together on a busy machine may start further apart than an election takes.
     const backup = cluster.start(2, [webInstance({ priority: 100 })], { metrics: { listen: '127.0.0.1:9650' } });
-    await master.waitState('MASTER', 4000);
-    await backup.waitState('BACKUP', 2000);
+    await backup.waitState('BACKUP', 8000);
     await backup.waitLine({ listen: '127.0.0.1:9650' }, 2000);
     await master.waitLine({ listen: '[::1]:9650' }, 2000);
     const at = 'http://127.0.0.1:9650/metrics';

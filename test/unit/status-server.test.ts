@@ -276,6 +276,18 @@ t.test('at most MAX_REQUESTS_IN_FLIGHT requests of a connection await their repl
   client.socket.destroy();
 });
 
+t.test('one reply larger than the backlog limit reaches a client that reads, whole', async (t) => {
+  const REPLY_BYTES = 3 * MAX_BACKLOG_BYTES; // a status of 255 instances with full peer tables is ~1 MiB
+  const { path } = await start(t, {}, async () => ({ filler: 'z'.repeat(REPLY_BYTES) }));
+  const client = await connect(path);
+  for (const n of [1, 2]) {
+    client.socket.write('{"cmd":"status"}\n');
+    const reply = JSON.parse(await within(client.nextLine(), 5000, `reply ${n}`)) as { filler: string };
+    t.equal(reply.filler.length, REPLY_BYTES, `reply ${n} arrived whole`);
+  }
+  client.socket.destroy();
+});
+
 t.test('a client that does not read its replies is cut off at the backlog limit, and no longer served', async (t) => {
   const REQUESTS = 5000;
   const REPLY_BYTES = 16 * 1024;
