@@ -1,7 +1,7 @@
 /** Election among three real daemons: highest priority wins, ties by address, group master first. */
 
 import t from 'tap';
-import { Cluster, webInstance } from './helpers/cluster.js';
+import { Cluster, START_WAIT_MS, webInstance } from './helpers/cluster.js';
 import { ctl } from './helpers/ctl.js';
 import { requireRoot } from './helpers/root.js';
 import { holders, waitFor } from './helpers/topology.js';
@@ -15,7 +15,7 @@ async function settlesOn(cluster: Cluster, expected: number): Promise<number[]> 
     const masters = [...cluster.daemons.entries()].filter(([, d]) => d.state() === 'MASTER').map(([i]) => i);
     return held.length === 1 && masters.length === 1 && masters[0] === held[0] ? held : [...held, -1];
   };
-  await waitFor(`member ${expected} alone master`, async () => ((await outcome())[0] === expected && (await outcome()).length === 1 ? true : undefined), 4000).catch(() => undefined);
+  await waitFor(`member ${expected} alone master`, async () => ((await outcome())[0] === expected && (await outcome()).length === 1 ? true : undefined), START_WAIT_MS).catch(() => undefined);
   // Stable: a dozen advertisement intervals later it is still the same.
   await new Promise((resolve) => setTimeout(resolve, 1200));
   return outcome();
@@ -42,8 +42,8 @@ if (requireRoot(t)) {
     await cluster.isolate([1, 2], true);
     const low = cluster.start(1, [webInstance({ priority: 100 })]);
     const high = cluster.start(2, [webInstance({ priority: 100 })]);
-    await low.waitState('MASTER', 3000);
-    await high.waitState('MASTER', 3000);
+    await low.waitState('MASTER', START_WAIT_MS);
+    await high.waitState('MASTER', START_WAIT_MS);
     t.same(await holders(cluster.members, VIP), [1, 2], 'split brain: both hold the address');
     // Both master for longer than an Active_Down_Interval (361 ms here): a split brain, not the
     // handover of a preemption (fsm.ts reportSplitBrain).
@@ -82,7 +82,7 @@ if (requireRoot(t)) {
     const cluster = await Cluster.create(2, 'ipfo-gx');
     t.teardown(() => cluster.destroy());
     const configured = cluster.start(1, [webInstance({ priority: 50, groupMaster: true, preempt: true })]);
-    await configured.waitState('MASTER', 4000);
+    await configured.waitState('MASTER', START_WAIT_MS);
     const high = cluster.start(2, [webInstance({ priority: 200, groupMasterAddress: cluster.member(1).ipv4 })]);
     t.same(await settlesOn(cluster, 2), [2]);
     const line = await high.waitState('MASTER', 100);

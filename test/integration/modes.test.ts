@@ -1,7 +1,7 @@
 /** Preempt on and off, unicast peers, two failover groups on one interface. */
 
 import t from 'tap';
-import { Cluster, webInstance } from './helpers/cluster.js';
+import { Cluster, START_WAIT_MS, webInstance } from './helpers/cluster.js';
 import { requireRoot } from './helpers/root.js';
 import { holders, waitFor } from './helpers/topology.js';
 
@@ -15,9 +15,9 @@ if (requireRoot(t)) {
     const cluster = await Cluster.create(2, 'ipfo-pe');
     t.teardown(() => cluster.destroy());
     const low = cluster.start(1, [webInstance({ priority: 100 })]);
-    const lowMaster = await low.waitState('MASTER', 4000);
+    const lowMaster = await low.waitState('MASTER', START_WAIT_MS);
     const high = cluster.start(2, [webInstance({ priority: 200 })]);
-    const took = await high.waitState('MASTER', 4000);
+    const took = await high.waitState('MASTER', START_WAIT_MS);
     t.equal(took.reason, 'preempt');
     t.equal((await low.waitState('BACKUP', 2000, { from: low.lines.indexOf(lowMaster) })).reason, 'higher-priority-seen');
     await holdsAlone(cluster, VIP, 2);
@@ -27,9 +27,9 @@ if (requireRoot(t)) {
     const cluster = await Cluster.create(2, 'ipfo-np');
     t.teardown(() => cluster.destroy());
     const low = cluster.start(1, [webInstance({ priority: 100 })]);
-    await low.waitState('MASTER', 4000);
+    await low.waitState('MASTER', START_WAIT_MS);
     const high = cluster.start(2, [webInstance({ priority: 200, preempt: false })]);
-    await high.waitState('BACKUP', 2000);
+    await high.waitState('BACKUP', START_WAIT_MS);
     await new Promise((resolve) => setTimeout(resolve, 1500)); // many Active_Down_Intervals
     t.equal(high.state(), 'BACKUP');
     t.equal(low.state(), 'MASTER');
@@ -45,8 +45,8 @@ if (requireRoot(t)) {
     // Member 3 is not in member 1's peer list, yet sends to it (hearing nobody, it is master of
     // its own address; the source check comes before the address-list check, RFC order aside).
     cluster.start(3, [webInstance({ priority: 50, unicastPeers: [m1.ipv4], virtualAddresses: ['203.0.113.99/32'] })]);
-    await first.waitState('MASTER', 4000);
-    await second.waitState('BACKUP', 2000);
+    await first.waitState('MASTER', START_WAIT_MS);
+    await second.waitState('BACKUP', START_WAIT_MS);
     const dropped = await first.waitLine({ reason: 'unknown-peer' }, 4000);
     t.equal(dropped.peer, m3.ipv4, 'the stranger is named');
     await holdsAlone(cluster, VIP, 1);
@@ -62,8 +62,8 @@ if (requireRoot(t)) {
     const db = (priority: number) => webInstance({ name: 'db', vrid: 52, priority, virtualAddresses: ['203.0.113.20/32'] });
     const one = cluster.start(1, [webInstance({ priority: 150 }), db(100)]);
     const two = cluster.start(2, [webInstance({ priority: 100 }), db(150)]);
-    await one.waitState('MASTER', 4000, { instance: 'web' });
-    await two.waitState('MASTER', 4000, { instance: 'db' });
+    await one.waitState('MASTER', START_WAIT_MS, { instance: 'web' });
+    await two.waitState('MASTER', START_WAIT_MS, { instance: 'db' });
     await holdsAlone(cluster, VIP, 1);
     await holdsAlone(cluster, '203.0.113.20', 2);
     const mark = two.lines.length;

@@ -10,6 +10,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTopology, inNs, NsProcess, type Member, type Topology } from './topology.js';
 
+/**
+ * How long a wait that begins as a daemon is started may take: node's start-up and the config's
+ * compilation, 0.5 s on a quiet machine, took 2–3 s while other suites loaded both cores. Not a
+ * protocol bound: the waits that measure the protocol start from an event, not from a start.
+ */
+export const START_WAIT_MS = 10_000;
 export const DAEMON = fileURLToPath(new URL('../../../src/cli/ipfailoverd.js', import.meta.url));
 
 export type InstanceJson = Record<string, unknown>;
