@@ -22,8 +22,8 @@ import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, webInstance } from '../integration/helpers/cluster.js';
 import { holders, waitFor } from '../integration/helpers/topology.js';
-import { activeDownMs, drops, lineTime, MARGIN_MS, path, skewMs } from './helpers/bounds.js';
-import { FrrRouter, vrrpCommands, type Family, type FrrVrrp } from './helpers/frr.js';
+import { activeDownMs, clientMac, drops, lineTime, MARGIN_MS, path, skewMs } from './helpers/bounds.js';
+import { FrrRouter, virtualMac, vrrpCommands, type Family, type FrrVrrp } from './helpers/frr.js';
 
 const PREFIX = 'ipfo-frr';
 const VIP: Record<Family, string> = { ipv4: '203.0.113.20', ipv6: '2001:db8::20' };
@@ -107,6 +107,10 @@ for (const family of ['ipv4', 'ipv6'] as const) {
     t.strictSame(drops(daemon), [], "ours dropped none of FRR's adverts");
     t.strictSame(router.states(), ['Backup', 'Master'], 'FRR: Backup, then Master, and stays Master');
     t.strictSame(await vipHolders(family), ['frr'], "exactly one side holds the VIP: FRR's");
+    if (family === 'ipv4') {
+      const vmac = virtualMac(family, base + 1);
+      t.equal(await waitFor('client ARP entry', async () => ((await clientMac(cluster, VIP[family])) === vmac ? vmac : undefined), 3000), vmac, "the client reaches the VIP at FRR's virtual MAC");
+    }
 
     const from = daemon.lines.length;
     const killedAt = Date.now();
@@ -117,7 +121,12 @@ for (const family of ['ipv4', 'ipv6'] as const) {
     const bound = activeDownMs(100, interval) + MARGIN_MS;
     t.ok(took <= bound, `takeover ${took} ms after the crash ≤ Active_Down_Interval with FRR's interval (${activeDownMs(100, interval)} ms) + ${MARGIN_MS} ms`);
     await waitFor('ours to hold the VIP', async () => ((await holders([cluster.member(1)], VIP[family])).length === 1 ? true : undefined), 3000);
-    t.pass('ours holds the VIP');
+    // A crash removes nothing: zebra leaves the crashed vrrpd's macvlan up, with the VIP on it.
+    t.strictSame(await vipHolders(family), ['ours', 'frr'], "ours holds the VIP (m2 keeps the crashed vrrpd's stale macvlan)");
+    if (family === 'ipv4') {
+      const own = cluster.member(1).mac;
+      t.equal(await waitFor('client ARP entry to move to ours', async () => ((await clientMac(cluster, VIP[family])) === own ? own : undefined), 3000), own, "ours' gratuitous ARP moved the client to its own MAC");
+    }
   });
 
   t.test(`${family}: ours Master (checksum rfc5798), FRR Backup; ours crashes, FRR takes over`, async (t) => {
@@ -147,7 +156,12 @@ for (const family of ['ipv4', 'ipv6'] as const) {
     const bound = activeDownMs(100, interval) + MARGIN_MS;
     t.ok(took <= bound, `FRR takes over ${took} ms after ours crashed ≤ Active_Down_Interval (${activeDownMs(100, interval)} ms) + ${MARGIN_MS} ms`);
     await waitFor('FRR to hold the VIP', async () => ((await router.holds()) ? true : undefined), 3000);
-    t.pass('FRR holds the VIP (its macvlan is up)');
+    // A crash removes nothing: ours' copy stays on m1's eth0.
+    t.strictSame(await vipHolders(family), ['ours', 'frr'], "FRR holds the VIP, its macvlan up (m1 keeps the crashed daemon's stale copy)");
+    if (family === 'ipv4') {
+      const vmac = virtualMac(family, base + 2);
+      t.equal(await waitFor('client ARP entry to move to FRR', async () => ((await clientMac(cluster, VIP[family])) === vmac ? vmac : undefined), 3000), vmac, "FRR's gratuitous ARP moved the client to the virtual MAC");
+    }
   });
 
   t.test(`${family}: graceful both ways: FRR releases (no vrrp), ours takes over; ours releases (SIGTERM), FRR takes over`, async (t) => {

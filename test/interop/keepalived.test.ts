@@ -26,22 +26,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, webInstance } from '../integration/helpers/cluster.js';
-import { holders, inNs, waitFor } from '../integration/helpers/topology.js';
-import { activeDownMs, drops, lineTime, MARGIN_MS, path, skewMs } from './helpers/bounds.js';
+import { holders, waitFor } from '../integration/helpers/topology.js';
+import { activeDownMs, clientMac, drops, lineTime, MARGIN_MS, path, skewMs } from './helpers/bounds.js';
 import { KeepalivedProcess, type KeepalivedInstance } from './helpers/keepalived.js';
 
 const PREFIX = 'ipfo-ka';
 const VIP4 = '203.0.113.10';
 const VIP6 = '2001:db8::10';
 const INVALID_CHECKSUM = /Invalid VRRPv3 checksum/;
-
-/** The MAC the client's neighbour table has for `address` (learnt from gratuitous ARP). */
-async function clientMac(cluster: Cluster, address: string): Promise<string | undefined> {
-  const entries = JSON.parse(await inNs(cluster.topology.client.ns, 'ip', '-j', 'neigh', 'show', 'dev', 'eth0', 'to', address)) as Array<{
-    lladdr?: string;
-  }>;
-  return entries[0]?.lladdr;
-}
 
 interface Bench {
   readonly cluster: Cluster;

@@ -1,10 +1,12 @@
 /**
  * What the interop tests assert with: RFC 9568 §6.1's timer formulas (bounds, never timing
- * figures) and our daemon's structured log lines (transitions, dropped adverts).
+ * figures), our daemon's structured log lines (transitions, dropped adverts), and where the
+ * client's traffic for a VIP goes.
  */
 
 import { REJECT_REASONS, type RejectReason } from '../../../src/protocol/receive-checks.js';
-import type { Daemon } from '../../integration/helpers/cluster.js';
+import type { Cluster, Daemon } from '../../integration/helpers/cluster.js';
+import { inNs } from '../../integration/helpers/topology.js';
 
 /** Slack on top of a protocol bound: scheduling, process exit, log pipes; generous on purpose. */
 export const MARGIN_MS = 500;
@@ -35,4 +37,12 @@ export function drops(daemon: Daemon): Array<Record<string, unknown>> {
 /** Transition lines as "FROM>TO(reason)", for readable deepEqual. */
 export function path(daemon: Daemon, instance = 'web'): string[] {
   return daemon.transitions(instance).map((line) => `${String(line.from)}>${String(line.to)}(${String(line.reason)})`);
+}
+
+/** The MAC the client's neighbour table has for `address` (learnt from gratuitous ARP). */
+export async function clientMac(cluster: Cluster, address: string): Promise<string | undefined> {
+  const entries = JSON.parse(await inNs(cluster.topology.client.ns, 'ip', '-j', 'neigh', 'show', 'dev', 'eth0', 'to', address)) as Array<{
+    lladdr?: string;
+  }>;
+  return entries[0]?.lladdr;
 }
