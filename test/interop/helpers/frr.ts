@@ -67,6 +67,11 @@ export function vrrpCommands(vrrp: FrrVrrp): string[] {
   ];
 }
 
+/** FRR's documentation's naming: vrrp4-VRID, vrrp6-VRID (any name works; the MAC is what counts). */
+function macvlanName(vrrp: FrrVrrp): string {
+  return `vrrp${vrrp.family === 'ipv4' ? 4 : 6}-${vrrp.vrid}`;
+}
+
 export function vrrpdConfig(vrrp: FrrVrrp): string {
   return ['debug vrrp', 'interface eth0', ...vrrpCommands(vrrp).map((line) => ` ${line}`), ''].join('\n');
 }
@@ -75,15 +80,14 @@ export class FrrRouter {
   readonly zebra: PeerProcess;
   /** The macvlan carrying the virtual MAC and the VIP. */
   readonly macvlan: string;
-  /** Every vrrpd run (a crash and a restart make two), for the failure dump. */
-  readonly runs: PeerProcess[] = [];
+  private started: PeerProcess | undefined;
 
   private constructor(
     readonly member: Member,
     private readonly dir: string,
     readonly vrrp: FrrVrrp,
   ) {
-    this.macvlan = `vrrp${vrrp.family === 'ipv4' ? 4 : 6}-${vrrp.vrid}`;
+    this.macvlan = macvlanName(vrrp);
     writeFileSync(join(dir, 'zebra.conf'), '');
     writeFileSync(join(dir, 'vrrpd.conf'), vrrpdConfig(vrrp));
     const { uid, gid } = frrIds();
@@ -91,11 +95,10 @@ export class FrrRouter {
     this.zebra = new PeerProcess(member.ns, this.daemonArgs('zebra'), `zebra on m${member.index}`);
   }
 
-  /** The current (last started) vrrpd; start() runs the first once zebra listens. */
+  /** vrrpd: start() runs it once zebra listens. */
   get vrrpd(): PeerProcess {
-    const last = this.runs.at(-1);
-    if (last === undefined) throw new Error(`vrrpd on m${this.member.index} was never started`);
-    return last;
+    if (this.started === undefined) throw new Error(`vrrpd on m${this.member.index} was never started`);
+    return this.started;
   }
 
   /**
@@ -104,7 +107,7 @@ export class FrrRouter {
    * A start that fails cleans up after itself.
    */
   static async start(member: Member, vrrp: FrrVrrp): Promise<FrrRouter> {
-    const name = `vrrp${vrrp.family === 'ipv4' ? 4 : 6}-${vrrp.vrid}`;
+    const name = macvlanName(vrrp);
     await inNs(member.ns, 'ip', 'link', 'add', name, 'link', 'eth0', 'address', virtualMac(vrrp.family, vrrp.vrid), 'type', 'macvlan', 'mode', 'bridge');
     await inNs(member.ns, 'ip', 'link', 'set', name, 'addrgenmode', 'random');
     await inNs(member.ns, 'sysctl', '-qw', `net.ipv6.conf.${name}.accept_dad=0`);
@@ -134,16 +137,8 @@ export class FrrRouter {
 
   private spawnVrrpd(): PeerProcess {
     const vrrpd = new PeerProcess(this.member.ns, this.daemonArgs('vrrpd'), `vrrpd on m${this.member.index}`);
-    this.runs.push(vrrpd);
+    this.started = vrrpd;
     return vrrpd;
-  }
-
-  /** After a crash: vrrpd again, with `vrrp` (same VRID and family) in its configuration. */
-  async restart(vrrp: FrrVrrp): Promise<void> {
-    if (this.vrrpd.running) throw new Error('vrrpd is still running');
-    writeFileSync(join(this.dir, 'vrrpd.conf'), vrrpdConfig(vrrp));
-    this.spawnVrrpd();
-    await this.vrrpd.waitLine(/vrrpd \S+ starting/, 5000);
   }
 
   private get transition(): RegExp {
@@ -200,13 +195,13 @@ export class FrrRouter {
 
   /** For teardown: vrrpd first (so that it cannot release), then zebra; removes the directory. */
   async kill(): Promise<void> {
-    for (const vrrpd of this.runs) await vrrpd.killHard();
+    await this.started?.killHard();
     await this.zebra.killHard();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   tail(count: number): string {
-    return [`--- zebra:`, this.zebra.tail(count), ...this.runs.map((run_, index) => `--- vrrpd run ${index + 1}:\n${run_.tail(count)}`)].join('\n');
+    return ['--- zebra:', this.zebra.tail(count), '--- vrrpd:', this.started?.tail(count) ?? '(not started)'].join('\n');
   }
 }
 
