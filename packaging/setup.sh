@@ -2,7 +2,7 @@
 # Sets a fresh Debian machine up to build ipfailoverd and, with --test, to run its tests.
 # Run as root from the repository. Installs only what is missing; safe to run again.
 #   bash packaging/setup.sh          Node.js ≥ 20, a C toolchain for the native parts, iproute2; npm ci
-#   bash packaging/setup.sh --test   the above, plus keepalived and tcpdump for the interop tests
+#   bash packaging/setup.sh --test   the above, plus keepalived, FRR (its vrrpd) and tcpdump for the interop tests
 #                                    and the benchmark, promtool (package prometheus) for the metrics, stress-ng for its loaded-machine case,
 #                                    nftables for the chaos soak,
 #                                    debootstrap and systemd-analyze for the package test,
@@ -21,6 +21,14 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if [ $want_test = 1 ]; then
   command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
+  # FRR's vrrpd (test/interop/frr.test.ts): the tests run zebra and vrrpd in their own namespaces,
+  # from their own directories; the package's service (zebra and watchfrr on the host) is not used.
+  # When we install the package, its service is masked first so that it never starts; an FRR that
+  # was installed already is the administrator's and left as it is.
+  if [ ! -x /usr/lib/frr/vrrpd ]; then
+    need+=(frr)
+    if [ -d /run/systemd/system ]; then systemctl mask frr.service >/dev/null; fi
+  fi
   command -v tcpdump >/dev/null 2>&1 || need+=(tcpdump)
   # promtool (Debian's prometheus): the metrics exposition and the alert rules are checked with it.
   command -v promtool >/dev/null 2>&1 || need+=(prometheus)

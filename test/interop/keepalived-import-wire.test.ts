@@ -19,17 +19,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { REJECT_REASONS } from '../../src/protocol/receive-checks.js';
 import { Cluster, type InstanceJson } from '../integration/helpers/cluster.js';
 import { holders, waitFor, type Member } from '../integration/helpers/topology.js';
+import { activeDownMs, MARGIN_MS } from './helpers/bounds.js';
 import { KeepalivedProcess } from './helpers/keepalived.js';
 
 const CTL = fileURLToPath(new URL('../../src/cli/ipfailoverctl.js', import.meta.url));
 const VIP = '203.0.113.10';
 const INTERVAL_MS = 100;
-const MARGIN_MS = 500;
-
-/** RFC 9568 §6.1: Active_Down_Interval = 3 × Active_Adver_Interval + (256 − Priority) × Active_Adver_Interval / 256. */
-function activeDownMs(priority: number, intervalMs: number): number {
-  return 3 * intervalMs + ((256 - priority) * intervalMs) / 256;
-}
 
 /** One member's keepalived.conf as a site writes it: unicast between the two VMs. */
 function siteConf(self: Member, peer: Member, state: 'MASTER' | 'BACKUP', priority: number): string {

@@ -25,53 +25,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REJECT_REASONS, type RejectReason } from '../../src/protocol/receive-checks.js';
-import { Cluster, webInstance, type Daemon } from '../integration/helpers/cluster.js';
-import { holders, inNs, waitFor } from '../integration/helpers/topology.js';
+import { Cluster, webInstance } from '../integration/helpers/cluster.js';
+import { holders, waitFor } from '../integration/helpers/topology.js';
+import { activeDownMs, clientMac, drops, lineTime, MARGIN_MS, path, skewMs } from './helpers/bounds.js';
 import { KeepalivedProcess, type KeepalivedInstance } from './helpers/keepalived.js';
 
 const PREFIX = 'ipfo-ka';
 const VIP4 = '203.0.113.10';
 const VIP6 = '2001:db8::10';
-/** Slack on top of a protocol bound: scheduling, process exit, log pipes; generous on purpose. */
-const MARGIN_MS = 500;
 const INVALID_CHECKSUM = /Invalid VRRPv3 checksum/;
-
-/** RFC 9568 §6.1: Skew_Time = ((256 − Priority) × Active_Adver_Interval) / 256. */
-function skewMs(priority: number, intervalMs: number): number {
-  return ((256 - priority) * intervalMs) / 256;
-}
-
-/** RFC 9568 §6.1: Active_Down_Interval = 3 × Active_Adver_Interval + Skew_Time. */
-function activeDownMs(priority: number, intervalMs: number): number {
-  return 3 * intervalMs + skewMs(priority, intervalMs);
-}
-
-/** When a daemon log line was written: its own timestamp (ISO, ms resolution), as Date.now(). */
-function lineTime(line: Record<string, unknown>): number {
-  return Date.parse(String(line.time));
-}
-
-/** Dropped-packet log lines (structured: a §7.1 reject reason and the peer). */
-function drops(daemon: Daemon): Array<Record<string, unknown>> {
-  const rejects = new Set<string>(REJECT_REASONS);
-  return daemon.lines.filter(
-    (line) => typeof line.peer === 'string' && typeof line.reason === 'string' && rejects.has(line.reason as RejectReason) && line.level !== 'info',
-  );
-}
-
-/** Transition lines as "FROM>TO(reason)", for readable deepEqual. */
-function path(daemon: Daemon, instance = 'web'): string[] {
-  return daemon.transitions(instance).map((line) => `${String(line.from)}>${String(line.to)}(${String(line.reason)})`);
-}
-
-/** The MAC the client's neighbour table has for `address` (learnt from gratuitous ARP). */
-async function clientMac(cluster: Cluster, address: string): Promise<string | undefined> {
-  const entries = JSON.parse(await inNs(cluster.topology.client.ns, 'ip', '-j', 'neigh', 'show', 'dev', 'eth0', 'to', address)) as Array<{
-    lladdr?: string;
-  }>;
-  return entries[0]?.lladdr;
-}
 
 interface Bench {
   readonly cluster: Cluster;

@@ -16,10 +16,12 @@
  *   (`at`, Date.now() when the test read it) is the precise upper bound of when it happened.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Member } from '../../integration/helpers/topology.js';
+import { PeerProcess, type LogLine } from './peer-process.js';
+
+export type { LogLine };
 
 export interface KeepalivedInstance {
   readonly name: string;
@@ -32,12 +34,6 @@ export interface KeepalivedInstance {
   readonly interface?: string;
   /** Initial state; keepalived below priority 255 starts as BACKUP either way. */
   readonly state?: 'BACKUP' | 'MASTER';
-}
-
-export interface LogLine {
-  readonly text: string;
-  /** Date.now() when the line was read from the pipe. */
-  readonly at: number;
 }
 
 export type KeepalivedState = 'MASTER' | 'BACKUP' | 'FAULT';
@@ -72,11 +68,7 @@ export function keepalivedConfig(instances: KeepalivedInstance | readonly Keepal
   ].join('\n');
 }
 
-export class KeepalivedProcess {
-  readonly lines: LogLine[] = [];
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  private readonly waiters: Array<() => void> = [];
+export class KeepalivedProcess extends PeerProcess {
   private readonly vrrpPidFile: string;
   /** The first instance: the one states() and waitState() speak of. */
   readonly instance: KeepalivedInstance;
@@ -92,38 +84,15 @@ export class KeepalivedProcess {
     configText?: string,
   ) {
     const instance: KeepalivedInstance = Array.isArray(instances) ? instances[0] : (instances as KeepalivedInstance);
-    this.instance = instance;
-    const conf = join(dir, `keepalived-${instance.name}-m${member.index}.conf`);
-    const pid = join(dir, `keepalived-${instance.name}-m${member.index}.pid`);
-    this.vrrpPidFile = join(dir, `keepalived-${instance.name}-m${member.index}.vrrp.pid`);
-    writeFileSync(conf, configText ?? keepalivedConfig(instances));
-    this.child = spawn(
-      'ip',
-      ['netns', 'exec', member.ns, 'keepalived', '-n', '-l', '-D', '-P', '-R', '-G', '-f', conf, '-p', pid, '-r', this.vrrpPidFile],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    const base = join(dir, `keepalived-${instance.name}-m${member.index}`);
+    writeFileSync(`${base}.conf`, configText ?? keepalivedConfig(instances));
+    super(
+      member.ns,
+      ['keepalived', '-n', '-l', '-D', '-P', '-R', '-G', '-f', `${base}.conf`, '-p', `${base}.pid`, '-r', `${base}.vrrp.pid`],
+      `keepalived on m${member.index}`,
     );
-    let buffer = '';
-    const take = (chunk: Buffer): void => {
-      buffer += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        this.lines.push({ text: buffer.slice(0, newline), at: Date.now() });
-        buffer = buffer.slice(newline + 1);
-      }
-      for (const wake of this.waiters.splice(0)) wake();
-    };
-    this.child.stdout?.on('data', take);
-    this.child.stderr?.on('data', take);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Lines from index `from` on that match. */
-  matching(pattern: RegExp, from = 0): LogLine[] {
-    return this.lines.slice(from).filter((line) => pattern.test(line.text));
+    this.instance = instance;
+    this.vrrpPidFile = `${base}.vrrp.pid`;
   }
 
   /** The states the instance entered, in order. */
@@ -147,26 +116,6 @@ export class KeepalivedProcess {
   /** The state from the last "Entering ... STATE" line (undefined before any). */
   state(): KeepalivedState | undefined {
     return this.states().at(-1);
-  }
-
-  /** Waits for a line matching `pattern` at or after line index `from`. */
-  async waitLine(pattern: RegExp, timeoutMs: number, from = 0): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = this.lines.slice(from).find((candidate) => pattern.test(candidate.text));
-      if (line !== undefined) return line;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(`keepalived on m${this.member.index}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${this.tail(20)}`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 100));
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
   }
 
   /** Waits for "(name) Entering STATE STATE" at or after line index `from`. */
@@ -206,12 +155,5 @@ export class KeepalivedProcess {
     }
     this.child.kill('SIGKILL');
     await this.exited;
-  }
-
-  tail(count: number): string {
-    return this.lines
-      .slice(-count)
-      .map((line) => line.text)
-      .join('\n');
   }
 }
