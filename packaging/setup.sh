@@ -8,10 +8,17 @@
 #                                    debootstrap and systemd-analyze for the package test,
 #                                    systemd-nspawn for the test under a booted systemd
 set -euo pipefail
+self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+# Anything else is refused before it installs or runs anything (a --help once ran npm ci).
+case "${1:-}" in
+  "") ;;
+  --test) want_test=1 ;;
+  *) sed -n '2,9s/^# \{0,1\}//p' "$self" >&2; echo "setup.sh: unknown argument: $1" >&2; exit 64 ;;
+esac
+[ $# -le 1 ] || { echo "setup.sh: one argument at most (--test)" >&2; exit 64; }
 
 need=()
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
