@@ -139,10 +139,7 @@ export class MetricsCollector {
 
   private gauge<K extends string>(name: string, help: string, labelNames: readonly K[], rows: () => Array<Sample<K>>): void {
     new Gauge<K>({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
+      ...this.registered(name, help, labelNames),
       collect() {
         this.reset();
         for (const row of rows()) this.set(row.labels, row.value);
@@ -152,15 +149,16 @@ export class MetricsCollector {
 
   private counter<K extends string>(name: string, help: string, labelNames: readonly K[], rows: () => Array<Sample<K>>): void {
     new Counter<K>({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
+      ...this.registered(name, help, labelNames),
       // The daemon's own counters are the truth: each scrape copies them in whole.
       collect() {
         this.reset();
         for (const row of rows()) this.inc(row.labels, row.value);
       },
     });
+  }
+
+  private registered<K extends string>(name: string, help: string, labelNames: readonly K[]) {
+    return { name, help, labelNames, registers: [this.registry] };
   }
 }
