@@ -338,6 +338,9 @@ function takeRole(d: Draft, reason: TransitionReason): void {
   }
   d.state.wantsActive = reason;
   d.actions.push({ type: 'want-active' });
+  // Still a Backup, so its Active_Down_Timer runs on (keepalived re-arms it too): it fires again
+  // if nobody advertises meanwhile, and the want is repeated; the reason stays the first one.
+  if (d.timers.activeDown === undefined) arm(d, 'activeDown', d.now + activeDownIntervalMs(d.state.priority, d.state.activeAdverIntervalCs));
 }
 
 /** §6.4.2 "If the Priority in the ADVERTISEMENT is zero" / "greater than or equal" / else. */
