@@ -18,8 +18,8 @@
  * or a reload is re-creating it) is left out until it runs.
  *
  * The group's notify hooks run when its state as a whole changes (FAULT if a member is in
- * Fault, MASTER when all are, INIT while none has started, BACKUP otherwise), once the moves a
- * transition caused are done, so that the hooks see no passing mixture.
+ * Fault, INIT while one is starting or stopping, MASTER when all are, BACKUP otherwise), once
+ * the moves a transition caused are done, so that the hooks see no passing mixture.
  */
 
 import type { SyncGroupConfig } from '../config/types.js';
@@ -165,9 +165,13 @@ function ownFault(member: InstanceDriver, groupSource: string): boolean {
   return member.current.faults.some((fault) => fault !== groupSource);
 }
 
+/**
+ * The group as a whole. INIT while any member is starting or stopping, so that a start-up or a
+ * shutdown, which moves the members one after another, reports no BACKUP in passing.
+ */
 function groupState(members: readonly InstanceDriver[]): NotifyState {
   if (members.some((m) => m.current.name === 'fault')) return 'FAULT';
-  if (members.length > 0 && members.every((m) => m.current.name === 'active')) return 'MASTER';
-  if (members.every((m) => m.current.name === 'initialize')) return 'INIT';
+  if (members.length === 0 || members.some((m) => m.current.name === 'initialize')) return 'INIT';
+  if (members.every((m) => m.current.name === 'active')) return 'MASTER';
   return 'BACKUP';
 }

@@ -96,7 +96,7 @@ async function lab(t: Test, groups?: unknown[]) {
 }
 
 t.test('the members take the role together: one whose timer fires first waits for the other', async (t) => {
-  const { instance, from, advance, toActive, groupEvents } = await lab(t);
+  const { daemon, instance, from, advance, toActive, groupEvents } = await lab(t);
   // b hears a master on the other VM; a hears nobody, and its timer fires.
   await advance(3 * DOWN_MS, () => from('b', 200));
   t.equal(instance('a').current.name, 'backup', 'a does not take the role alone');
@@ -110,6 +110,8 @@ t.test('the members take the role together: one whose timer fires first waits fo
   t.equal(toActive('a').length, 1);
   t.equal(toActive('a')[0]!.at, toActive('b')[0]!.at, 'in the same instant');
   t.same(groupEvents.map((e) => [e.group, e.state]), [['svc', 'BACKUP'], ['svc', 'MASTER']], 'the group hooks: BACKUP, then MASTER once');
+  await daemon.stop();
+  t.same(groupEvents.slice(2).map((e) => e.state), ['INIT'], 'a shutdown, member after member, is INIT with no BACKUP in passing');
 });
 
 t.test('a fault on one member moves both: the other releases the role and waits in Fault', async (t) => {
