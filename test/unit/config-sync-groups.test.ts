@@ -40,3 +40,10 @@ t.test('--check-config exits 78 on a group naming an unknown instance', async (t
   t.equal(status, 78);
   t.match(stderr, /^\/syncGroups\/0\/instances\/1: there is no instance "web5"$/m);
 });
+
+t.test('--check-config lists each sync group under the instances', async (t) => {
+  const dir = t.testdir({ 'ok.json': JSON.stringify(withGroups([{ name: 'svc', instances: ['web4', 'web6'] }])) });
+  const { status, stdout } = spawnSync(process.execPath, [CLI, '--check-config', join(dir, 'ok.json')], { encoding: 'utf8' });
+  t.equal(status, 0);
+  t.match(stdout, /^sync group svc: web4,web6 \(Master, Backup and Fault together\) hooks=0$/m);
+});
