@@ -94,11 +94,6 @@ export class SyncGroups {
     for (const group of this.groups.keys()) this.within(group, 'reload', () => this.align(group));
   }
 
-  /** The group an instance belongs to, if any. */
-  groupOf(instance: string): string | undefined {
-    return this.memberOf.get(instance);
-  }
-
   onTransition(record: TransitionRecord): void {
     const group = this.memberOf.get(record.instance);
     if (group === undefined) return;
