@@ -20,11 +20,16 @@ function masterCell(i: Row): string {
   return `${active.address} (${active.priority}${which})`;
 }
 
+/** A Backup ready to take the role that waits for the other members of its sync group. */
+function syncWait(i: Row): string {
+  return i.waitingForSyncGroup === true ? ` (waits for sync group ${String(i.syncGroup)})` : '';
+}
+
 const COLUMNS: readonly Column[] = [
   ['INSTANCE', (i) => String(i.name)],
   ['IFACE', (i) => String(i.interface)],
   ['VRID', (i) => String(i.vrid)],
-  ['STATE', (i) => String(i.state) + (i.steppedDown === true ? ' (stepped down)' : '') + groupMasterWait(i)],
+  ['STATE', (i) => String(i.state) + (i.steppedDown === true ? ' (stepped down)' : '') + groupMasterWait(i) + syncWait(i)],
   [
     'PRIO',
     (i) => {
@@ -66,7 +71,8 @@ export function formatStatusTable(instances: readonly Row[], sockets: readonly R
     const c = i.counters as Record<string, unknown>;
     const rejected = counts(c.rejected);
     const splitBrain = typeof c.splitBrain === 'number' && c.splitBrain > 0 ? `, SPLIT BRAIN seen ${c.splitBrain} time${c.splitBrain === 1 ? '' : 's'} (see the log)` : '';
-    return `${String(i.name)}: sent ${String(c.advertsSent)}, received ${String(c.advertsReceived)}, transitions ${String(c.transitions)}, announcements ${String(c.announcements)}${rejected === '' ? '' : `, dropped ${rejected}`}${splitBrain}`;
+    const group = typeof i.syncGroup === 'string' ? `, sync group ${i.syncGroup}` : '';
+    return `${String(i.name)}${group}: sent ${String(c.advertsSent)}, received ${String(c.advertsReceived)}, transitions ${String(c.transitions)}, announcements ${String(c.announcements)}${rejected === '' ? '' : `, dropped ${rejected}`}${splitBrain}`;
   });
   return [...lines, '', ...counters, ...(sockets.length === 0 ? [] : ['', ...sockets.map(socketLine)])].join('\n') + '\n';
 }

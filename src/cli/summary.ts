@@ -11,6 +11,7 @@ export function formatSummary(file: string, config: DaemonConfig, warnings: read
   const lines = [
     `${file}: configuration OK, ${count} instance${count === 1 ? '' : 's'}`,
     ...config.instances.flatMap((instance) => [instanceLine(instance), `  ${acceptedFrom(instance)}`]),
+    ...config.syncGroups.map((group) => `sync group ${group.name}: ${group.instances.join(',')} (Master, Backup and Fault together) hooks=${group.notify.length}`),
     ...warnings.map((w) => `warning: ${formatIssue(w)}`),
   ];
   return lines.join('\n') + '\n';

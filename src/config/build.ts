@@ -13,11 +13,17 @@ export function buildConfig(doc: ConfigDocument): DaemonConfig {
     ...(doc.scriptUser === undefined ? {} : { scriptUser: doc.scriptUser }),
     log: { level: doc.log.level },
     metrics: doc.metrics === undefined ? undefined : { listen: parsed(parseListenAddress(doc.metrics.listen)) },
-    instances: doc.instances.map(buildInstance),
+    instances: doc.instances.map((instance) => buildInstance(instance, groupOf(doc.syncGroups, instance.name))),
+    syncGroups: doc.syncGroups,
   };
 }
 
-function buildInstance(doc: InstanceDocument): InstanceConfig {
+/** The first group that lists the instance (cross-checks refuse an instance in two). */
+function groupOf(groups: ConfigDocument['syncGroups'], name: string): string | undefined {
+  return groups.find((group) => group.instances.includes(name))?.name;
+}
+
+function buildInstance(doc: InstanceDocument, syncGroup: string | undefined): InstanceConfig {
   const { virtualAddresses, unicastPeers, peers, sourceAddress, groupMasterAddress, ...scalars } = doc;
   const vips = virtualAddresses.map((text) => parsed(parseCidr(text)));
   const first = vips[0];
@@ -32,6 +38,7 @@ function buildInstance(doc: InstanceDocument): InstanceConfig {
     peers: addressList(peers),
     sourceAddress: optionalAddress(sourceAddress),
     groupMasterAddress: optionalAddress(groupMasterAddress),
+    ...(syncGroup === undefined ? {} : { syncGroup }),
   };
 }
 

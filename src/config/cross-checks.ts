@@ -8,6 +8,7 @@ import { isLoopback, virtualAddressProblem, unicastEndpointProblem } from './add
 import { hiddenBySandbox } from './sandbox-paths.js';
 import { familyName, type IpAddress, type IpFamily } from './cidr.js';
 import { jsonPointer, type ConfigIssue, type IssueCode } from './issues.js';
+import { SYNC_GROUP_CHECKS } from './sync-group-checks.js';
 import type { DaemonConfig, InstanceConfig } from './types.js';
 
 export type Severity = 'error' | 'warning';
@@ -331,10 +332,13 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     // named by its absolute path: what runs does not depend on the daemon's environment.
     code: 'command-not-absolute',
     severity: 'error',
-    find: eachInstance((instance, i) => {
+    find: (config) => {
       const commands = [
-        ...instance.track.scripts.map((s, j) => ({ argv: s.command, path: at(i, 'track', 'scripts', j, 'command', 0) })),
-        ...instance.notify.map((h, j) => ({ argv: h.command, path: at(i, 'notify', j, 'command', 0) })),
+        ...config.instances.flatMap((instance, i) => [
+          ...instance.track.scripts.map((s, j) => ({ argv: s.command, path: at(i, 'track', 'scripts', j, 'command', 0) })),
+          ...instance.notify.map((h, j) => ({ argv: h.command, path: at(i, 'notify', j, 'command', 0) })),
+        ]),
+        ...config.syncGroups.flatMap((group, g) => group.notify.map((h, j) => ({ argv: h.command, path: jsonPointer('syncGroups', g, 'notify', j, 'command', 0) }))),
       ];
       return commands
         .filter(({ argv }) => !(argv[0] ?? '').startsWith('/'))
@@ -342,7 +346,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
           path,
           message: `"${argv[0] ?? ''}" must be an absolute path: commands run without a shell and without a $PATH search`,
         }));
-    }),
+    },
   },
   {
     // The shipped unit's PrivateTmp= and ProtectHome= give the daemon and its children an empty
@@ -421,6 +425,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
       return [{ path: jsonPointer('metrics', 'listen'), message: `"${listen.given}" is not a loopback address: anyone who can reach it reads the group's state` }];
     },
   },
+  ...SYNC_GROUP_CHECKS,
 ];
 
 export interface CrossCheckResult {

@@ -37,7 +37,11 @@ export type IssueCode =
   | 'unknown-user'
   | 'hidden-by-sandbox'
   | 'multicast-without-peers'
-  | 'metrics-not-loopback';
+  | 'metrics-not-loopback'
+  | 'duplicate-sync-group'
+  | 'sync-group-unknown-instance'
+  | 'sync-group-shared-instance'
+  | 'sync-group-too-small';
 
 export interface ConfigIssue {
   /** JSON Pointer into the document: "/instances/1/vrid"; "" is the whole document. */

@@ -228,6 +228,22 @@ const INSTANCE: SchemaObject = {
   },
 };
 
+/**
+ * keepalived's vrrp_sync_group: instances that move together (src/runtime/sync-group.ts). The
+ * members' names, each in one group at most, at least two: cross-checks.
+ */
+const SYNC_GROUP: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'instances'],
+  properties: {
+    name: NAME,
+    instances: { type: 'array', items: NAME },
+    // Run on the group's state changes with "GROUP name STATE" appended (keepalived's form).
+    notify: NOTIFY,
+  },
+};
+
 /** A Unix group's name (useradd's rule), defaulting to `fallback`. */
 function groupName(fallback: string): SchemaObject {
   return { type: 'string', pattern: '^[a-z_][a-z0-9_-]{0,31}\\$?$', default: fallback, errorHints: { pattern: 'must be a Unix group name' } };
@@ -280,5 +296,6 @@ export const CONFIG_SCHEMA: SchemaObject = {
       properties: { listen: { type: 'string', ipAddress: 'listen' } },
     },
     instances: { type: 'array', minItems: 1, items: INSTANCE },
+    syncGroups: { type: 'array', default: [], items: SYNC_GROUP },
   },
 };

@@ -53,7 +53,11 @@ export function resolveScriptUsers(config: DaemonConfig, lookup: LookupUser): { 
     },
     notify: instance.notify.map((hook, j) => withRunAs(hook, resolve(hook.user, () => jsonPointer('instances', i, 'notify', j, 'user')))),
   }));
-  return { config: { ...config, instances }, errors };
+  const syncGroups = config.syncGroups.map((group, g) => ({
+    ...group,
+    notify: group.notify.map((hook, j) => withRunAs(hook, resolve(hook.user, () => jsonPointer('syncGroups', g, 'notify', j, 'user')))),
+  }));
+  return { config: { ...config, instances, syncGroups }, errors };
 }
 
 function withRunAs<T extends object>(item: T, runAs: ScriptIdentity | undefined): T {

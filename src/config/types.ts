@@ -130,6 +130,16 @@ export interface InstanceConfig {
   readonly announce: AnnounceConfig;
   readonly track: TrackConfig;
   readonly notify: readonly NotifyHookConfig[];
+  /** The sync group this instance belongs to (syncGroups), if any. */
+  readonly syncGroup?: string;
+}
+
+/** keepalived's vrrp_sync_group: instances that go Master, Backup and Fault together. */
+export interface SyncGroupConfig {
+  readonly name: string;
+  readonly instances: readonly string[];
+  /** Run on the group's state changes; "GROUP name STATE" is appended to each command. */
+  readonly notify: readonly NotifyHookConfig[];
 }
 
 /** The Prometheus endpoint (metrics-server.ts). */
@@ -149,6 +159,7 @@ export interface DaemonConfig {
   /** undefined: no metrics endpoint (the default). */
   readonly metrics: MetricsConfig | undefined;
   readonly instances: readonly InstanceConfig[];
+  readonly syncGroups: readonly SyncGroupConfig[];
 }
 
 /**
@@ -164,9 +175,10 @@ export interface ConfigDocument {
   log: LogConfig;
   metrics?: { listen: string };
   instances: InstanceDocument[];
+  syncGroups: SyncGroupConfig[];
 }
 
-export interface InstanceDocument extends Omit<InstanceConfig, 'family' | 'virtualAddresses' | 'unicastPeers' | 'peers' | 'sourceAddress' | 'groupMasterAddress'> {
+export interface InstanceDocument extends Omit<InstanceConfig, 'syncGroup' | 'family' | 'virtualAddresses' | 'unicastPeers' | 'peers' | 'sourceAddress' | 'groupMasterAddress'> {
   virtualAddresses: string[];
   unicastPeers?: string[];
   peers?: string[];

@@ -5,7 +5,7 @@ import { NoteList, type ImportNote } from './import-notes.js';
 import { readAnnounce, type AnnounceSettings } from './keepalived-announce.js';
 import { translateInstance, type ImportedInstance } from './keepalived-instance.js';
 import type { Statement } from './keepalived-parser.js';
-import { readScript, readTrackFile, type CommandResolver, type FileDefinition, type ScriptDefinition } from './keepalived-tracking.js';
+import { readCommand, readScript, readTrackFile, type CommandResolver, type FileDefinition, type ScriptDefinition } from './keepalived-tracking.js';
 import { ourName } from './keepalived-values.js';
 
 export interface ImportOptions {
@@ -16,7 +16,13 @@ export interface ImportOptions {
 
 export interface ImportedDocument {
   instances: ImportedInstance[];
-  syncGroups?: Array<{ name: string; instances: string[] }>;
+  syncGroups?: ImportedGroup[];
+}
+
+interface ImportedGroup {
+  name: string;
+  instances: string[];
+  notify?: Array<{ command: string[] }>;
 }
 
 export interface ImportResult {
@@ -59,7 +65,7 @@ export function translateKeepalived(statements: readonly Statement[], options: I
       .flatMap(groupMembers),
   );
   const instances: ImportedInstance[] = [];
-  const groups: Array<{ name: string; instances: string[] }> = [];
+  const groups: ImportedGroup[] = [];
   // keepalived's instance name → ours, for the sync groups.
   const names = new Map<string, string>();
   for (const statement of statements) {
@@ -83,7 +89,7 @@ export function translateKeepalived(statements: readonly Statement[], options: I
     }
   }
   for (const statement of statements.filter((s) => s.keyword.text === 'vrrp_sync_group')) {
-    const group = syncGroup(statement, names, options.syncGroups, notes);
+    const group = syncGroup(statement, names, options, notes);
     if (group !== undefined) groups.push(group);
   }
   const document: ImportedDocument = { instances, ...(groups.length > 0 ? { syncGroups: groups } : {}) };
@@ -102,23 +108,36 @@ function readGlobals(statement: Statement, announce: AnnounceSettings, notes: No
   return version;
 }
 
-function syncGroup(statement: Statement, names: ReadonlyMap<string, string>, supported: boolean, notes: NoteList): { name: string; instances: string[] } | undefined {
+/**
+ * A vrrp_sync_group. Its `notify` is carried over as is: ipfailoverd calls a sync group's hooks
+ * with keepalived's arguments, `GROUP NAME STATE`.
+ */
+function syncGroup(statement: Statement, names: ReadonlyMap<string, string>, options: ImportOptions, notes: NoteList): ImportedGroup | undefined {
   const members = groupMembers(statement);
-  for (const item of statement.block ?? []) {
-    if (item.keyword.text === 'sync_group_tracking_weight') continue; // read by translateKeepalived
-    if (item.keyword.text !== 'group') notes.add(item, `not carried over: ${item.keyword.text.startsWith('notify') ? 'ipfailoverd has no hooks for sync groups' : 'ipfailoverd\'s sync groups have no such setting'}`);
-  }
   const given = statement.args[0]?.text ?? '';
-  if (!supported) {
+  if (!options.syncGroups) {
     notes.add(statement, `${given} (${members.join(', ')}) not carried over: ipfailoverd has no sync groups yet, so these instances fail over independently`);
     return undefined;
+  }
+  const notify: Array<{ command: string[] }> = [];
+  for (const item of statement.block ?? []) {
+    const keyword = item.keyword.text;
+    if (keyword === 'sync_group_tracking_weight' || keyword === 'group') continue; // read elsewhere
+    if (keyword === 'notify') {
+      const command = readCommand(item, notes, options.resolve, 'notify');
+      if (command !== undefined) notify.push({ command });
+    } else if (keyword.startsWith('notify_')) {
+      notes.add(item, `not carried over: ipfailoverd has no per-state hooks for sync groups; its notify commands run on every change of the group as \`PROGRAM GROUP NAME STATE\`, so a wrapper acting on STATE ${keyword.slice('notify_'.length).toUpperCase()} does the same`);
+    } else {
+      notes.add(item, "not carried over: ipfailoverd's sync groups have no such setting");
+    }
   }
   const instances = members.flatMap((member) => {
     const ours = names.get(member);
     if (ours === undefined) notes.add(statement, `${member} is not an instance that was carried over: left out of ${given}`);
     return ours === undefined ? [] : [ours];
   });
-  return { name: ourName(statement, given, notes), instances };
+  return { name: ourName(statement, given, notes), instances, ...(notify.length > 0 ? { notify } : {}) };
 }
 
 /** The keepalived instance names in a vrrp_sync_group's `group { }`. */

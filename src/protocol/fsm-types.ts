@@ -45,6 +45,12 @@ export interface InstanceParams {
   readonly groupMasterWaitMs: number;
   /** Local primary IPvX address (the source of our advertisements), for the §6.4.3 tie-break. */
   readonly primaryAddress: Uint8Array;
+  /**
+   * Extension (keepalived's vrrp_sync_group): this instance moves with others. A Backup whose
+   * timer says "take the role" does not: it reports `want-active` and waits for `sync-go`, which
+   * the runtime sends once every member wants the role or has it (runtime/sync-group.ts).
+   */
+  readonly syncGroup?: boolean;
 }
 
 /** Why the Active_Down_Timer is running: decides the reason reported when it fires. */
@@ -74,7 +80,9 @@ export type TransitionReason =
   /** Fault → Backup: every fault cleared. */
   | 'fault-cleared'
   /** Active → Backup: an operator handed the role over (priority 0) for maintenance. */
-  | 'step-down';
+  | 'step-down'
+  /** Active → Backup: another member of its sync group went Backup (keepalived's vrrp_sync_group). */
+  | 'sync-group';
 
 export interface InstanceState {
   readonly name: StateName;
@@ -116,6 +124,11 @@ export interface InstanceState {
   readonly answeredAt: number;
   /** Priority-1 requests still to send after giving the role to a better router (fsm.ts PARTING_NUDGES). */
   readonly nudgesLeft: number;
+  /**
+   * In a sync group, a Backup that would have taken the role (its timer fired) and waits for
+   * the other members: the reason it would have taken it with; null otherwise.
+   */
+  readonly wantsActive: TransitionReason | null;
   /** When the state was entered and why. */
   readonly since: number;
   readonly reason: TransitionReason | null;
@@ -148,7 +161,15 @@ export type FsmEvent =
    * A copy of a virtual address was found on this (non-Active) router and removed: its NIC may
    * have answered ARP / ND for it meanwhile, so neighbours may point here (extension).
    */
-  | { readonly type: 'stray-removed'; readonly now: number };
+  | { readonly type: 'stray-removed'; readonly now: number }
+  /** Sync group: every member wants the role or has it; a Backup that wants it takes it now. */
+  | { readonly type: 'sync-go'; readonly now: number }
+  /**
+   * Sync group: another member went Backup. An Active router goes Backup too, and stops
+   * advertising without a priority-0 release, as keepalived does: the other side's member takes
+   * over when its Active_Down_Timer fires.
+   */
+  | { readonly type: 'sync-backup'; readonly now: number };
 
 /**
  * became-active: this router took the role. lower-priority-seen: another router advertised a
@@ -173,7 +194,9 @@ export type FsmAction =
    * A report, no effect: this Active router heard another Active router that it wins against
    * (§6.4.3), a split brain (see fsm.ts reportSplitBrain). `peer` and `priority` are the other's.
    */
-  | { readonly type: 'split-brain'; readonly peer: Uint8Array; readonly priority: number };
+  | { readonly type: 'split-brain'; readonly peer: Uint8Array; readonly priority: number }
+  /** Sync group: this Backup would take the role now (see InstanceState.wantsActive). */
+  | { readonly type: 'want-active' };
 
 export interface StepResult {
   readonly state: InstanceState;

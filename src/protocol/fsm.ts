@@ -65,6 +65,7 @@ export function initialState(params: InstanceParams, now: number): InstanceState
     activePriority: null,
     answeredAt: -Infinity,
     nudgesLeft: 0,
+    wantsActive: null,
     since: now,
     reason: null,
   };
@@ -99,6 +100,7 @@ function enter(d: Draft, to: StateName, reason: TransitionReason): void {
   d.state.name = to;
   d.state.since = d.now;
   d.state.reason = reason;
+  d.state.wantsActive = null;
 }
 
 function armActiveDown(d: Draft, afterMs: number, cause: DownCause): void {
@@ -134,11 +136,11 @@ function becomeActive(d: Draft, reason: TransitionReason): void {
  * over after Skew_Time, or this router's own priority when a better one took over; then the
  * addresses go.
  */
-function leaveActive(d: Draft, to: StateName, reason: TransitionReason, parting: number): void {
+function leaveActive(d: Draft, to: StateName, reason: TransitionReason, parting: number | null): void {
   enter(d, to, reason);
   forgetActive(d);
   cancelAll(d);
-  d.actions.push({ type: 'send-advert', priority: parting });
+  if (parting !== null) d.actions.push({ type: 'send-advert', priority: parting });
   // The owner's addresses are its own interface addresses (§5.2.4): they stay where they are.
   if (d.params.priority !== OWNER_PRIORITY) d.actions.push({ type: 'del-vips' });
 }
@@ -263,6 +265,8 @@ function onInitialize(d: Draft, event: FsmEvent): void {
       return;
     case 'reconfigured': // The parameters are read at start-up.
     case 'stray-removed': // Not in the protocol yet: nobody to ask.
+    case 'sync-go': // Not in the protocol yet: no role to take or leave.
+    case 'sync-backup':
       return;
     default:
       assertNever(event);
@@ -317,8 +321,26 @@ function decidePreemption(d: Draft): boolean {
 function reconsiderPreemption(d: Draft): void {
   if (decidePreemption(d)) d.state.downCause = 'preempt';
   else if (d.state.downCause === 'preempt') {
+    d.state.wantsActive = null;
     armActiveDown(d, activeDownIntervalMs(d.state.priority, d.state.activeAdverIntervalCs), 'silence');
   }
+}
+
+/**
+ * A Backup's timer says take the role (§6.4.2). In a sync group it waits for the others instead
+ * (keepalived's vrrp_sync_can_goto_master: "prefer backup state to avoid thrashing"); the runtime
+ * answers with sync-go once all want it.
+ */
+function takeRole(d: Draft, reason: TransitionReason): void {
+  if (d.params.syncGroup !== true) {
+    becomeActive(d, reason);
+    return;
+  }
+  d.state.wantsActive = reason;
+  d.actions.push({ type: 'want-active' });
+  // Still a Backup, so its Active_Down_Timer runs on (keepalived re-arms it too): it fires again
+  // if nobody advertises meanwhile, and the want is repeated; the reason stays the first one.
+  if (d.timers.activeDown === undefined) arm(d, 'activeDown', d.now + activeDownIntervalMs(d.state.priority, d.state.activeAdverIntervalCs));
 }
 
 /** §6.4.2 "If the Priority in the ADVERTISEMENT is zero" / "greater than or equal" / else. */
@@ -345,6 +367,8 @@ function backupOnAdvert(d: Draft, event: Extract<FsmEvent, { type: 'advert' }>):
   //  Recompute the Skew_Time; Recompute the Active_Down_Interval; Reset the Active_Down_Timer."
   d.state.firstElection = false;
   d.state.activeAdverIntervalCs = maxAdvertIntervalCs;
+  // Following an Active router again: no longer waiting for the sync group to take the role.
+  d.state.wantsActive = null;
   armActiveDown(d, activeDownIntervalMs(d.state.priority, maxAdvertIntervalCs), 'silence');
 }
 
@@ -362,8 +386,8 @@ function onBackup(d: Draft, event: FsmEvent): void {
         if (event.timer === 'activeDown') armActiveDown(d, activeDownIntervalMs(d.state.priority, d.state.activeAdverIntervalCs), 'silence');
         return;
       }
-      if (event.timer === 'activeDown') becomeActive(d, DOWN_REASON[d.state.downCause]);
-      else if (event.timer === 'preempt') becomeActive(d, 'preempt');
+      if (event.timer === 'activeDown') takeRole(d, DOWN_REASON[d.state.downCause]);
+      else if (event.timer === 'preempt') takeRole(d, 'preempt');
       return;
     case 'advert':
       backupOnAdvert(d, event);
@@ -372,7 +396,13 @@ function onBackup(d: Draft, event: FsmEvent): void {
     case 'resume':
       // A held Backup preempts nobody; once resumed it preempts a lower Active router again.
       setHold(d, event.type === 'step-down');
+      if (d.state.held) d.state.wantsActive = null;
       reconsiderPreemption(d);
+      return;
+    case 'sync-go':
+      if (d.state.wantsActive !== null) becomeActive(d, d.state.wantsActive);
+      return;
+    case 'sync-backup': // Backup already.
       return;
     case 'shutdown':
       // §6.4.2 Shutdown: "Cancel the Active_Down_Timer; Transition to the Initialize state."
@@ -402,6 +432,11 @@ function onBackup(d: Draft, event: FsmEvent): void {
       d.actions.push({ type: 'send-advert', priority: NUDGE_PRIORITY });
       return;
     case 'reconfigured':
+      // Taken out of its sync group while waiting for it: nothing to wait for any more.
+      if (d.state.wantsActive !== null && d.params.syncGroup !== true) {
+        becomeActive(d, d.state.wantsActive);
+        return;
+      }
       // Preempt_Mode or the preempt delay may have changed. A new Advertisement_Interval needs
       // nothing here: a Backup times the Active router by its advertised interval.
       reconsiderPreemption(d);
@@ -541,6 +576,16 @@ function onActive(d: Draft, event: FsmEvent): void {
     case 'resume':
       setHold(d, false);
       return;
+    case 'sync-go': // Active already.
+      return;
+    case 'sync-backup':
+      // keepalived's vrrp_sync_backup: Backup with the member that went Backup, silently (no
+      // release): the other side's member takes over as its Active_Down_Timer fires, and this
+      // one does not take the role back while that member stays Backup (takeRole).
+      leaveActive(d, 'backup', 'sync-group', null);
+      d.state.activeAdverIntervalCs = d.params.advertIntervalCs;
+      armActiveDown(d, activeDownIntervalMs(d.state.priority, d.params.advertIntervalCs), 'silence');
+      return;
     case 'stray-removed': // An Active router holds its addresses: none of them is stray.
       return;
     case 'reconfigured':
@@ -584,6 +629,9 @@ function onFault(d: Draft, event: FsmEvent): void {
     case 'step-down':
     case 'resume':
       setHold(d, event.type === 'step-down');
+      return;
+    case 'sync-go': // A faulty router takes no role.
+    case 'sync-backup':
       return;
     case 'stray-removed':
       // Out of the protocol: it knows no Active router to ask (and one of priority 1 could lose

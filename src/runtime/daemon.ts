@@ -11,7 +11,7 @@
  * the same way: fresh sockets, multicast joined again.
  */
 
-import type { DaemonConfig, InstanceConfig } from '../config/types.js';
+import type { DaemonConfig, InstanceConfig, SyncGroupConfig } from '../config/types.js';
 import { sameAddress, type IpFamily } from '../protocol/ip-address.js';
 import { VRRP_IPV4_GROUP, VRRP_IPV6_GROUP } from '../net/vrrp-groups.js';
 import { absentLink, nullFrames, nullTransport } from '../net/null-ports.js';
@@ -26,6 +26,7 @@ import { planReload, same, type ReloadPlan } from './reload-plan.js';
 import type { Scheduler } from './scheduler.js';
 import { chooseSource } from './source-address.js';
 import { StartupError } from './startup-error.js';
+import { SyncGroups, type GroupHooks } from './sync-group.js';
 import { rehearseTakeover, WARM_EVERY_MS } from './warm-up.js';
 import { configuredBytes } from './configured-address.js';
 
@@ -71,6 +72,8 @@ export interface DaemonPorts {
   prepareInterface(link: LinkInfo, family: IpFamily): void;
   createTracking?(config: InstanceConfig, log: Logger, onChange: (health: HealthState) => void): Tracking;
   createHooks?(config: InstanceConfig, log: Logger): Hooks;
+  /** Notify hooks of a sync group (syncGroups[].notify). */
+  createGroupHooks?(group: SyncGroupConfig, log: Logger): GroupHooks;
   /** Step-down holds that survive restarts; none kept when absent (tests). */
   readonly holds?: HoldStore;
 }
@@ -115,11 +118,18 @@ export class Daemon {
   private readonly listeners = new Set<(record: TransitionRecord) => void>();
   private unwatch: (() => void) | null = null;
   private stopping: Promise<void> | null = null;
+  /** Instances that move together (sync-group.ts). */
+  private readonly sync: SyncGroups;
 
   private constructor(
     private current: DaemonConfig,
     private readonly ports: DaemonPorts,
   ) {
+    this.sync = new SyncGroups(
+      (name) => this.instances.get(name)?.driver,
+      ports.log,
+      (group) => ports.createGroupHooks?.(group, ports.log.child({ syncGroup: group.name })),
+    );
     this.binder = new InstanceBinder(
       ports,
       this.links,
@@ -133,6 +143,7 @@ export class Daemon {
     const daemon = new Daemon(config, ports);
     ports.holds?.keepOnly(new Set(config.instances.map((i) => i.name)));
     daemon.unwatch = ports.addresses.watch((change) => daemon.onNetlink(change));
+    daemon.sync.replace(config.syncGroups);
     try {
       for (const instance of config.instances) await daemon.add(instance);
       if (options.strict === true) daemon.requireAllBound();
@@ -183,6 +194,7 @@ export class Daemon {
     );
     const managed: Managed = { ...newBindable(driver), tracking: undefined, hooks: undefined, log: undefined };
     driver.onTransition((record) => this.relayTransition(managed, record));
+    this.sync.attach(driver);
     try {
       await this.attachExtras(managed, config);
     } catch (error) {
@@ -241,6 +253,7 @@ export class Daemon {
       reason: record.reason,
     });
     for (const listener of this.listeners) listener(record);
+    this.sync.onTransition(record);
   }
 
   /**
@@ -339,6 +352,9 @@ export class Daemon {
     // A hold is an operator's word about an instance; one taken out of the configuration goes
     // with it, rather than surprising an instance of that name added some day later.
     for (const name of plan.remove) this.ports.holds?.set(name, false);
+    // Before the updates: an instance taken out of its group stops waiting for it as it is
+    // reconfigured (see SyncGroups.replace for what a running group does with new members).
+    this.sync.replace(next.syncGroups);
     for (const name of plan.update) {
       const managed = this.instances.get(name);
       const config = byName.get(name);
@@ -450,6 +466,7 @@ export class Daemon {
       for (const managed of all) managed.tracking?.stop();
       await Promise.all(all.map((managed) => managed.driver.stop()));
       await Promise.all(all.map((managed) => managed.hooks?.idle()));
+      await this.sync.idle();
       for (const managed of all) this.binder.release(managed);
       this.instances.clear();
       this.binder.closeAll();

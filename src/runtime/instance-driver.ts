@@ -37,7 +37,15 @@ const LOG_EVERY_MS = 60_000;
  * Why an instance is in Fault, as status and the journal name it. Tracking adds its own
  * ("track-script:NAME" …); these are the runtime's.
  */
-export type FaultSource = 'link-down' | 'interface-missing' | 'no-source-address' | 'socket-deaf' | 'address-add-failed' | 'netlink-failed';
+export type FaultSource =
+  | 'link-down'
+  | 'interface-missing'
+  | 'no-source-address'
+  | 'socket-deaf'
+  | 'address-add-failed'
+  | 'netlink-failed'
+  /** Another member of the sync group is in Fault (sync-group.ts). */
+  | `sync-group:${string}`;
 
 export type { VirtualAddress } from './role-addresses.js';
 export { ADDRESS_BOUND_INTERVALS, ADDRESS_BOUND_MIN_MS, ADDRESS_RETRY_FIRST_MS, ADDRESS_RETRY_MAX_MS } from './role-addresses.js';
@@ -85,6 +93,10 @@ export interface InstanceSnapshot {
   /** The routers heard, most recently heard first (peer-table.ts). */
   readonly peers: readonly PeerReport[];
   readonly steppedDown: boolean;
+  /** The sync group this instance moves with (syncGroups), or null. */
+  readonly syncGroup: string | null;
+  /** In a sync group: a Backup ready to take the role, waiting for the other members. */
+  readonly waitingForSyncGroup: boolean;
   readonly faults: readonly string[];
   /** Address changes not yet carried out (retried with backoff when netlink fails). */
   readonly addressesPending: number;
@@ -129,6 +141,7 @@ export class InstanceDriver {
   /** Whether the advertisement being handled comes from a peer silent for Active_Down_Interval. */
   private peerReturned = false;
   private readonly transitionListeners: Array<(record: TransitionRecord) => void> = [];
+  private readonly wantListeners: Array<() => void> = [];
 
   constructor(setup: InstanceSetup, private readonly ports: InstancePorts) {
     const { config } = setup;
@@ -191,6 +204,7 @@ export class InstanceDriver {
       // Only a member that knows the configured master waits for it (README, "Configuration").
       groupMasterWaitMs: !config.groupMaster && config.groupMasterAddress !== undefined ? config.groupMasterWaitMs : 0,
       primaryAddress: this.setup.source,
+      syncGroup: config.syncGroup !== undefined,
     };
   }
 
@@ -290,6 +304,26 @@ export class InstanceDriver {
 
   resume(): void {
     this.handle({ type: 'resume', now: this.ports.scheduler.now() });
+  }
+
+  /** Sync group: every member wants the role or has it; take it if this one waits for it. */
+  syncGo(): void {
+    this.handle({ type: 'sync-go', now: this.ports.scheduler.now() });
+  }
+
+  /** Sync group: another member went Backup; a master follows it (fsm.ts 'sync-backup'). */
+  syncBackup(): void {
+    this.handle({ type: 'sync-backup', now: this.ports.scheduler.now() });
+  }
+
+  /** Sync group: a Backup that would take the role now, and waits for the other members. */
+  get wantsActive(): boolean {
+    return this.state.wantsActive !== null;
+  }
+
+  /** Sync group: this Backup wants the role (see wantsActive). */
+  onWantActive(listener: () => void): void {
+    this.wantListeners.push(listener);
   }
 
   get ifindex(): number {
@@ -477,6 +511,11 @@ export class InstanceDriver {
         afterwards.push(() => this.group.splitBrain(action.peer, action.priority, this.state, now, gapMs));
         return;
       }
+      case 'want-active':
+        afterwards.push(() => {
+          for (const listener of this.wantListeners) listener();
+        });
+        return;
       case 'announce':
         // Re-announcements only for addresses we hold: not while an add is being retried.
         if (action.cause !== 'became-active' && this.addresses.failing) return;
@@ -539,6 +578,8 @@ export class InstanceDriver {
       activeRouter: this.group.activeRouter(this.state),
       peers: this.group.peerReports(),
       steppedDown: this.state.held,
+      syncGroup: this.config.syncGroup ?? null,
+      waitingForSyncGroup: this.state.wantsActive !== null,
       faults: [...this.state.faults],
       addressesPending: this.addresses.pending,
       virtualAddresses: this.config.virtualAddresses.map((p) => `${p.address}/${p.prefixLength}`),

@@ -76,6 +76,7 @@ function realPorts(addresses: AddressPort, scheduler: Scheduler, log: Logger, co
     openFrameSender: (link) => new PacketFrameSender(link.ifindex),
     createTracking: (config, instanceLog, onChange) => new InstanceHealth(config.track, { scheduler, log: instanceLog, instance: config.name }, onChange),
     createHooks: (config, instanceLog) => new NotifyHooks(config.notify, instanceLog),
+    createGroupHooks: (group, groupLog) => new NotifyHooks(group.notify, groupLog),
     prepareInterface: (link, family) => {
       try {
         prepareInterfaceSysctls(link.name, family);

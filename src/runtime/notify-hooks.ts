@@ -9,6 +9,7 @@
  *   starts a service on MASTER and stops it on BACKUP must see both, in that order.
  * - Each hook gets `instance state priority` appended to its command (keepalived passes the
  *   same facts as arguments) and IPFAILOVERD_* variables on top of the daemon's environment.
+ *   A sync group's hooks get `GROUP name STATE`, keepalived's arguments for a vrrp_sync_group.
  * - Its output is logged line by line (stdout at info, stderr at warn) with the field `hook`,
  *   and how it ended at info (exit 0) or warn (anything else).
  */
@@ -30,12 +31,33 @@ export interface NotifyEvent {
   readonly reason: string;
 }
 
+/** A sync group's state changed (sync-group.ts): the group is MASTER, BACKUP or FAULT as a whole. */
+export interface GroupNotifyEvent {
+  readonly group: string;
+  readonly state: NotifyState;
+  readonly previous: string;
+  /** The member transition that changed the group's state, as "instance: reason". */
+  readonly reason: string;
+}
+
 /** The argv and environment of one hook for one event. Pure. */
 export function hookInvocation(
   hook: NotifyHookConfig,
-  event: NotifyEvent,
+  event: NotifyEvent | GroupNotifyEvent,
   baseEnv: NodeJS.ProcessEnv,
 ): { argv: string[]; env: NodeJS.ProcessEnv } {
+  if ('group' in event) {
+    return {
+      argv: [...hook.command, 'GROUP', event.group, event.state],
+      env: {
+        ...baseEnv,
+        IPFAILOVERD_SYNC_GROUP: event.group,
+        IPFAILOVERD_STATE: event.state,
+        IPFAILOVERD_PREVIOUS_STATE: event.previous,
+        IPFAILOVERD_REASON: event.reason,
+      },
+    };
+  }
   return {
     argv: [...hook.command, event.instance, event.state, String(event.priority)],
     env: {
@@ -70,13 +92,22 @@ export class NotifyHooks {
 
   /** Queues the hooks for a transition; returns at once. */
   run(event: NotifyEvent): void {
+    this.enqueue(event.instance, event);
+  }
+
+  /** Queues the hooks for a sync group's change of state (sync-group.ts); returns at once. */
+  runGroup(event: GroupNotifyEvent): void {
+    this.enqueue(`group:${event.group}`, event);
+  }
+
+  private enqueue(key: string, event: NotifyEvent | GroupNotifyEvent): void {
     if (this.hooks.length === 0) return;
-    const tail = this.queues.get(event.instance) ?? Promise.resolve();
+    const tail = this.queues.get(key) ?? Promise.resolve();
     const next = tail.then(() => this.runAll(event));
-    this.queues.set(event.instance, next);
+    this.queues.set(key, next);
     // Forget a queue once it has drained, so the map does not keep settled promises.
     void next.then(() => {
-      if (this.queues.get(event.instance) === next) this.queues.delete(event.instance);
+      if (this.queues.get(key) === next) this.queues.delete(key);
     });
   }
 
@@ -85,11 +116,11 @@ export class NotifyHooks {
     while (this.queues.size > 0) await Promise.all(this.queues.values());
   }
 
-  private async runAll(event: NotifyEvent): Promise<void> {
+  private async runAll(event: NotifyEvent | GroupNotifyEvent): Promise<void> {
     for (const [index, hook] of this.hooks.entries()) await this.runOne(hook, index, event);
   }
 
-  private async runOne(hook: NotifyHookConfig, index: number, event: NotifyEvent): Promise<void> {
+  private async runOne(hook: NotifyHookConfig, index: number, event: NotifyEvent | GroupNotifyEvent): Promise<void> {
     const { argv, env } = hookInvocation(hook, event, process.env);
     const fields = { hook: hook.command[0], index, state: event.state };
     const started = monotonicClock.now();

@@ -53,7 +53,7 @@ export function missingForChildren(status: string, daemonIsRoot: boolean, change
 
 /** missingForChildren for what `config` runs: checked at start-up and before a reload. */
 export function missingForConfig(config: DaemonConfig, status: () => string = ownStatus, launcher = ownLauncher()): CapabilityName[] {
-  const children = config.instances.flatMap((instance) => [...instance.track.scripts, ...instance.notify]);
+  const children = [...config.instances.flatMap((instance) => [...instance.track.scripts, ...instance.notify]), ...config.syncGroups.flatMap((group) => group.notify)];
   if (children.length === 0) return [];
   return missingForChildren(status(), launcher.daemonIsRoot, children.some((child) => child.runAs !== undefined));
 }

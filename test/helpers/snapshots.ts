@@ -17,6 +17,8 @@ export function snapshot(overrides: Partial<InstanceSnapshot> = {}): InstanceSna
     groupMaster: false,
     role: { expected: 'BACKUP', matches: true },
     steppedDown: false,
+    syncGroup: null,
+    waitingForSyncGroup: false,
     faults: [],
     addressesPending: 0,
     virtualAddresses: ['203.0.113.10/32'],

@@ -223,12 +223,11 @@ vrrp_instance web6 {
       { name: 'web4', interface: 'eth0', vrid: 61, priority: 120, virtualAddresses: ['198.51.100.10/24'], preemptDelayMs: 30_000 },
       { name: 'web6', interface: 'eth0', vrid: 61, priority: 120, advertIntervalMs: 100, virtualAddresses: ['fe80::61/64', '2001:db8:61::10/64'] },
     ],
+    syncGroups: [{ name: 'svc', instances: ['web4', 'web6'], notify: [{ command: ['/usr/bin/logger', '-t', 'keepalived-svc'] }] }],
   });
   t.same(lines, [
     "keepalived.conf:2: script_user: not carried over: scripts and hooks run as ipfailoverd itself (root, inside the unit's sandbox: systemd/ipfailoverd.service)",
     "keepalived.conf:3: enable_script_security: not carried over: nothing to enable: ipfailoverd runs commands by absolute path without a shell, inside the unit's sandbox",
-    'keepalived.conf:5: vrrp_sync_group: svc (web4, web6) not carried over: ipfailoverd has no sync groups yet, so these instances fail over independently',
-    'keepalived.conf:10: notify: not carried over: ipfailoverd has no hooks for sync groups',
     "keepalived.conf:12: version: not set, so keepalived's default (2) applies: keepalived speaks VRRPv2 here, ipfailoverd VRRPv3 only (RFC 9568): set `version 3` in this vrrp_instance (or `vrrp_version 3` in global_defs) on the keepalived members before ipfailoverd joins the group",
   ]);
 });

@@ -68,3 +68,18 @@ t.test('the status table: one row per instance, mismatches and step-downs spelle
   const waiting = formatStatusTable([instance({ state: 'BACKUP', waitingForGroupMaster: { address: '192.0.2.9', remainingMs: 6250 } })]);
   t.match(waiting.split('\n')[1], /BACKUP \(waits 6\.3 s for 192\.0\.2\.9\)/, 'a member waiting for the configured master');
 });
+
+t.test('status table: a sync group member says its group, and a Backup waiting for it says so', async (t) => {
+  const row = (overrides: Record<string, unknown>) => ({
+    name: 'web4', interface: 'eth0', vrid: 51, state: 'BACKUP', priority: { configured: 100, effective: 100 }, masterAddress: null,
+    since: '2026-11-22T10:00:00.000Z', reason: 'startup', role: { expected: 'backup', matches: true }, steppedDown: false,
+    counters: { advertsSent: 0, advertsReceived: 0, transitions: 1, announcements: 0, rejected: {} }, syncGroup: 'svc', waitingForSyncGroup: false,
+    ...overrides,
+  });
+  const text = formatStatusTable([row({ waitingForSyncGroup: true }), row({ name: 'db', syncGroup: null })]);
+  const lines = text.split('\n');
+  t.match(lines[1], /^web4\s.*BACKUP \(waits for sync group svc\)/);
+  t.notMatch(lines[2], /sync group/);
+  t.match(text, /^web4, sync group svc: sent 0/m);
+  t.match(text, /^db: sent 0/m, 'no group, nothing said');
+});

@@ -33,6 +33,8 @@ const events: FsmEvent[] = [
   { type: 'resume', now: 9000 },
   { type: 'reconfigured', now: 9000 },
   { type: 'stray-removed', now: 9000 },
+  { type: 'sync-go', now: 9000 },
+  { type: 'sync-backup', now: 9000 },
 ];
 
 /** Timers each state may hold. */
