@@ -65,6 +65,18 @@ function socketLine(s: Row): string {
   return `socket ${String(s.socket)}${s.deaf === true ? ' (deaf)' : ''}: received ${String(s.received)}, kernel drops ${String(s.kernelDrops)}, handler errors ${String(s.handlerErrors)}${unattributed === '' ? '' : `, unattributed ${unattributed}`}`;
 }
 
+/**
+ * A line per router heard sending another VRRP version (version-peers.ts in the daemon), so that
+ * a keepalived left at VRRPv2 in the group is seen at once, with what to change on it.
+ */
+function versionLines(owner: string, row: Row): string[] {
+  const peers = Array.isArray(row.otherVersions) ? (row.otherVersions as Row[]) : [];
+  return peers.map((p) => {
+    const n = Number(p.count);
+    return `${owner}: VRRPv${String(p.version)} from ${String(p.address)} (${n} advertisement${n === 1 ? '' : 's'} dropped): ${String(p.advice)}`;
+  });
+}
+
 export function formatStatusTable(instances: readonly Row[], sockets: readonly Row[] = []): string {
   const lines = formatColumns(COLUMNS, instances);
   const counters = instances.map((i) => {
@@ -74,5 +86,9 @@ export function formatStatusTable(instances: readonly Row[], sockets: readonly R
     const group = typeof i.syncGroup === 'string' ? `, sync group ${i.syncGroup}` : '';
     return `${String(i.name)}${group}: sent ${String(c.advertsSent)}, received ${String(c.advertsReceived)}, transitions ${String(c.transitions)}, announcements ${String(c.announcements)}${rejected === '' ? '' : `, dropped ${rejected}`}${splitBrain}`;
   });
-  return [...lines, '', ...counters, ...(sockets.length === 0 ? [] : ['', ...sockets.map(socketLine)])].join('\n') + '\n';
+  const versions = [
+    ...instances.flatMap((i) => versionLines(String(i.name), i)),
+    ...sockets.flatMap((s) => versionLines(`socket ${String(s.socket)}`, s)),
+  ];
+  return [...lines, '', ...counters, ...versions, ...(sockets.length === 0 ? [] : ['', ...sockets.map(socketLine)])].join('\n') + '\n';
 }

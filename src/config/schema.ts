@@ -155,7 +155,11 @@ const TRACK: SchemaObject = {
   },
 };
 
-/** Programs run on every state transition, in order (src/runtime/notify-hooks.ts). */
+/**
+ * Programs run on state transitions, in order (src/runtime/notify-hooks.ts). `form` and `on`
+ * map keepalived's hooks one to one: `notify` is form keepalived, notify_master is form none
+ * on MASTER, and so on (STOP: the instance stops, what our own form calls INIT).
+ */
 const NOTIFY: SchemaObject = {
   type: 'array',
   default: [],
@@ -167,6 +171,8 @@ const NOTIFY: SchemaObject = {
       command: COMMAND,
       timeoutMs: { type: 'integer', minimum: 100, maximum: 600_000, default: 10_000 },
       user: USER_NAME,
+      form: { enum: ['ipfailoverd', 'keepalived', 'none'], default: 'ipfailoverd' },
+      on: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['MASTER', 'BACKUP', 'FAULT', 'STOP'] } },
     },
   },
 };

@@ -84,11 +84,26 @@ export interface TrackConfig {
   readonly files: readonly TrackFileConfig[];
 }
 
-/** A program run on each state transition (keepalived's notify). */
+/**
+ * What a notify hook is given after its command (src/runtime/notify-hooks.ts):
+ * - `ipfailoverd`: `NAME STATE PRIORITY`, STATE one of MASTER, BACKUP, FAULT, INIT;
+ * - `keepalived`: `INSTANCE NAME STATE PRIORITY`, as keepalived's `notify` (STOP for INIT);
+ * - `none`: nothing, as keepalived's notify_master, notify_backup, notify_fault, notify_stop.
+ */
+export type NotifyForm = 'ipfailoverd' | 'keepalived' | 'none';
+
+/** keepalived's names for the states a hook can be limited to; STOP is the instance stopping. */
+export type NotifyOn = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+
+/** A program run on state transitions (keepalived's notify and notify_* scripts). */
 export interface NotifyHookConfig {
-  /** argv, run without a shell; the instance, new state and priority are appended. */
+  /** argv, run without a shell; what is appended depends on `form`. */
   readonly command: readonly string[];
   readonly timeoutMs: number;
+  /** Default `ipfailoverd`. */
+  readonly form?: NotifyForm;
+  /** Runs only on transitions to these states; every transition when absent. */
+  readonly on?: readonly NotifyOn[];
   /** Runs as this user instead of scriptUser. */
   readonly user?: string;
   /** Resolved by the loader, as for track scripts. */

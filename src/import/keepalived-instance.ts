@@ -5,8 +5,9 @@ import type { IpFamily, TrackFileConfig, TrackInterfaceConfig, TrackScriptConfig
 import type { NoteList } from './import-notes.js';
 import { address, peers, virtualIps } from './keepalived-addresses.js';
 import { readAnnounce, type AnnounceSettings } from './keepalived-announce.js';
+import { isNotify, keepalivedOrder, readNotify, type ImportedNotifyHook } from './keepalived-notify.js';
 import type { Statement } from './keepalived-parser.js';
-import { trackEntries, trackInterfaces, type FileDefinition, type ScriptDefinition } from './keepalived-tracking.js';
+import { trackEntries, trackInterfaces, type CommandResolver, type FileDefinition, type ScriptDefinition } from './keepalived-tracking.js';
 import { integer, ourName, secondsAsMs, word } from './keepalived-values.js';
 
 export interface ImportContext {
@@ -21,6 +22,8 @@ export interface ImportContext {
    * sets their tracked interfaces' weights to 0 and stops tracking their weighted scripts and files.
    */
   readonly syncMembers: ReadonlySet<string>;
+  /** Finds a notify command named without a path, as keepalived does. */
+  readonly resolve: CommandResolver;
 }
 
 /** The JSON we print for an instance: only what the keepalived file said, in the schema's names. */
@@ -38,11 +41,8 @@ export interface ImportedInstance {
   groupMaster?: boolean;
   announce?: AnnounceSettings;
   track?: { interfaces?: TrackInterfaceConfig[]; scripts?: TrackScriptConfig[]; files?: TrackFileConfig[] };
+  notify?: ImportedNotifyHook[];
 }
-
-const NOTIFY_FORM =
-  'keepalived runs it as `PROGRAM INSTANCE NAME STATE PRIORITY` and says STOP when the instance stops; ' +
-  'ipfailoverd runs notify commands as `PROGRAM NAME STATE PRIORITY` (no leading type word) and says INIT where keepalived says STOP';
 
 const VERSION_2 =
   'keepalived speaks VRRPv2 here, ipfailoverd VRRPv3 only (RFC 9568): set `version 3` in this vrrp_instance ' +
@@ -71,6 +71,7 @@ export function translateInstance(statement: Statement, context: ImportContext):
   const interfaces: TrackInterfaceConfig[] = [];
   const scripts: TrackScriptConfig[] = [];
   const files: TrackFileConfig[] = [];
+  const hooks: ImportedNotifyHook[] = [];
   let addresses: Statement | undefined;
   let version: Statement | undefined;
   let nativeIpv6 = false;
@@ -127,18 +128,18 @@ export function translateInstance(statement: Statement, context: ImportContext):
       case 'track_file':
         files.push(...asInSyncGroup(synced, item, referenced(item, context.files, notes, (def, weight) => def.file && { ...def.file, weight: weight ?? def.file.weight }), notes));
         break;
-      case 'notify':
-        notes.add(item, `not carried over: ${NOTIFY_FORM}; adapt the script (drop its first argument, read INIT as STOP) and list it under notify`);
-        break;
-      case 'notify_master':
-      case 'notify_backup':
-      case 'notify_fault':
-      case 'notify_stop':
       case 'notify_deleted':
+        notes.add(item, 'not carried over: ipfailoverd runs no hook when a reload deletes an instance (it stops it: hooks on STOP run)');
+        break;
       case 'notify_master_rx_lower_pri':
-        notes.add(item, `not carried over: ipfailoverd has no per-state hooks; its notify commands run on every transition as \`PROGRAM NAME STATE PRIORITY\`, so a wrapper acting on STATE ${stateOf(keyword)} does the same`);
+        notes.add(item, 'not carried over: ipfailoverd has no hook for a master hearing a lower priority');
         break;
       default:
+        if (isNotify(keyword)) {
+          const hook = readNotify(item, notes, context.resolve);
+          if (hook !== undefined) hooks.push(hook);
+          break;
+        }
         if (readAnnounce(keyword, item, announce, notes)) break;
         notes.add(item, `not carried over: ${WHY_NOT[keyword] ?? 'ipfailoverd has no equivalent'}`);
     }
@@ -176,15 +177,12 @@ export function translateInstance(statement: Statement, context: ImportContext):
     ...defined('groupMaster', fields.groupMaster),
     ...(Object.keys(announce).length > 0 ? { announce } : {}),
     ...(Object.keys(track).length > 0 ? { track } : {}),
+    ...(hooks.length > 0 ? { notify: keepalivedOrder(hooks) } : {}),
   };
 }
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function stateOf(keyword: string): string {
-  return keyword === 'notify_stop' || keyword === 'notify_deleted' ? 'INIT' : (keyword.split('_')[1] ?? '').toUpperCase();
 }
 
 /**

@@ -75,7 +75,7 @@ export function translateKeepalived(statements: readonly Statement[], options: I
       case 'global_defs':
         break;
       case 'vrrp_instance': {
-        const instance = translateInstance(statement, { notes, scripts, files, version, announce, syncMembers });
+        const instance = translateInstance(statement, { notes, scripts, files, version, announce, syncMembers, resolve: options.resolve });
         if (instance !== undefined) {
           instances.push(instance);
           names.set(statement.args[0]?.text ?? '', instance.name);

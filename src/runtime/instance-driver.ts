@@ -28,6 +28,7 @@ import { STATE_LABEL, type Logger } from './logger.js';
 import { GroupView, type ActiveRouterReport, type PeerReport } from './group-view.js';
 import { logLimited, RateLimiter } from './rate-limit.js';
 import type { Scheduler } from './scheduler.js';
+import { VersionPeers, type VersionPeerEntry } from './version-peers.js';
 
 /** Takeover deadlines are scheduled precisely (see scheduler.ts); the others need not be. */
 const PRECISE_TIMERS: ReadonlySet<TimerName> = new Set(['activeDown', 'preempt']);
@@ -92,6 +93,8 @@ export interface InstanceSnapshot {
   readonly activeRouter: ActiveRouterReport | null;
   /** The routers heard, most recently heard first (peer-table.ts). */
   readonly peers: readonly PeerReport[];
+  /** Sources of bad-version drops (a keepalived left at VRRPv2), most recently heard first. */
+  readonly otherVersions: readonly VersionPeerEntry[];
   readonly steppedDown: boolean;
   /** The sync group this instance moves with (syncGroups), or null. */
   readonly syncGroup: string | null;
@@ -132,6 +135,8 @@ export class InstanceDriver {
   private readonly runtimeFaults = new Set<FaultSource>();
   /** The peers heard, the Active router, split brains (group-view.ts). */
   private readonly group: GroupView;
+  /** Sources of bad-version drops, bounded like the peer table. */
+  private readonly otherVersions = new VersionPeers();
   private everMaster = false;
   private readonly log: Logger;
   private readonly announcer: Announcer;
@@ -411,13 +416,17 @@ export class InstanceDriver {
   }
 
   /** A packet for this VRID that a §7.1 check dropped. */
-  onRejected(reason: RejectReason, from: Uint8Array, detail: string): void {
+  /** `version`: the one a bad-version packet carried, counted per source (version-peers.ts). */
+  onRejected(reason: RejectReason, from: Uint8Array, detail: string, version?: number): void {
     bump(this.counters.rejected, reason);
-    this.warnLimited(`${reason}:${formatAddress(from)}`, 'advertisement dropped', {
+    const peer = formatAddress(from);
+    const versionRow = version === undefined ? {} : this.otherVersions.note(peer, version, this.ports.scheduler.now());
+    this.warnLimited(`${reason}:${peer}`, 'advertisement dropped', {
       reason,
       detail,
-      peer: formatAddress(from),
+      peer,
       count: this.counters.rejected[reason],
+      ...versionRow,
     });
   }
 
@@ -577,6 +586,7 @@ export class InstanceDriver {
       role: { expected: role.expected, matches: role.matches },
       activeRouter: this.group.activeRouter(this.state),
       peers: this.group.peerReports(),
+      otherVersions: this.otherVersions.entries(),
       steppedDown: this.state.held,
       syncGroup: this.config.syncGroup ?? null,
       waitingForSyncGroup: this.state.wantsActive !== null,

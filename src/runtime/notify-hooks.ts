@@ -7,14 +7,21 @@
  * - In order, one at a time per instance: the hooks of a transition run one after another, and
  *   a transition that arrives meanwhile waits its turn. None is dropped or merged: a hook that
  *   starts a service on MASTER and stops it on BACKUP must see both, in that order.
- * - Each hook gets `instance state priority` appended to its command (keepalived passes the
- *   same facts as arguments) and IPFAILOVERD_* variables on top of the daemon's environment.
- *   A sync group's hooks get `GROUP name STATE`, keepalived's arguments for a vrrp_sync_group.
+ * - What is appended to a hook's command is its `form`: ours, `NAME STATE PRIORITY`; keepalived's
+ *   `notify`, `INSTANCE NAME STATE PRIORITY` with STOP where we say INIT (keepalived.conf(5):
+ *   "$(n-1) = target state of transition ... MASTER|BACKUP|FAULT|STOP"); or nothing, as
+ *   keepalived runs notify_master, notify_backup, notify_fault and notify_stop. Every form gets
+ *   the IPFAILOVERD_* variables on top of the daemon's environment.
+ * - A hook with `on` runs only for transitions to those states (keepalived's names: notify_stop
+ *   is `on: ["STOP"]`, the instance stopping, our INIT), so per-state hooks share this one queue
+ *   and keep their order with the others.
+ * - A sync group's hooks get `GROUP name STATE`, keepalived's arguments for a vrrp_sync_group,
+ *   whatever their form; `on` filters them as it does an instance's.
  * - Its output is logged line by line (stdout at info, stderr at warn) with the field `hook`,
  *   and how it ended at info (exit 0) or warn (anything else).
  */
 
-import type { NotifyHookConfig } from '../config/types.js';
+import type { NotifyHookConfig, NotifyOn } from '../config/types.js';
 import { describeOutcome, runProcess, succeeded, type RunProcess } from './child-process.js';
 import { monotonicClock } from './clock.js';
 import type { Logger } from './logger.js';
@@ -40,6 +47,29 @@ export interface GroupNotifyEvent {
   readonly reason: string;
 }
 
+/** keepalived's name for a state: it says STOP when an instance stops, where we say INIT. */
+export function keepalivedState(state: NotifyState): NotifyOn {
+  return state === 'INIT' ? 'STOP' : state;
+}
+
+/** Whether a hook runs for this event (its `on` filter, in keepalived's names). */
+export function hookApplies(hook: NotifyHookConfig, event: NotifyEvent | GroupNotifyEvent): boolean {
+  return hook.on === undefined || hook.on.includes(keepalivedState(event.state));
+}
+
+/** What the hook's form appends to its command. */
+function appended(hook: NotifyHookConfig, event: NotifyEvent): string[] {
+  const priority = String(event.priority);
+  switch (hook.form ?? 'ipfailoverd') {
+    case 'ipfailoverd':
+      return [event.instance, event.state, priority];
+    case 'keepalived':
+      return ['INSTANCE', event.instance, keepalivedState(event.state), priority];
+    case 'none':
+      return [];
+  }
+}
+
 /** The argv and environment of one hook for one event. Pure. */
 export function hookInvocation(
   hook: NotifyHookConfig,
@@ -48,7 +78,8 @@ export function hookInvocation(
 ): { argv: string[]; env: NodeJS.ProcessEnv } {
   if ('group' in event) {
     return {
-      argv: [...hook.command, 'GROUP', event.group, event.state],
+      // keepalived's vrrp_sync_group notify arguments; `none` appends nothing, as its notify_* do.
+      argv: [...hook.command, ...(hook.form === 'none' ? [] : ['GROUP', event.group, keepalivedState(event.state)])],
       env: {
         ...baseEnv,
         IPFAILOVERD_SYNC_GROUP: event.group,
@@ -59,7 +90,7 @@ export function hookInvocation(
     };
   }
   return {
-    argv: [...hook.command, event.instance, event.state, String(event.priority)],
+    argv: [...hook.command, ...appended(hook, event)],
     env: {
       ...baseEnv,
       IPFAILOVERD_INSTANCE: event.instance,
@@ -117,7 +148,9 @@ export class NotifyHooks {
   }
 
   private async runAll(event: NotifyEvent | GroupNotifyEvent): Promise<void> {
-    for (const [index, hook] of this.hooks.entries()) await this.runOne(hook, index, event);
+    for (const [index, hook] of this.hooks.entries()) {
+      if (hookApplies(hook, event)) await this.runOne(hook, index, event);
+    }
   }
 
   private async runOne(hook: NotifyHookConfig, index: number, event: NotifyEvent | GroupNotifyEvent): Promise<void> {

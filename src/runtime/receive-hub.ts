@@ -23,6 +23,7 @@ import type { InstanceDriver } from './instance-driver.js';
 import type { Logger } from './logger.js';
 import { RateLimiter } from './rate-limit.js';
 import type { Scheduler } from './scheduler.js';
+import { messageVersion, VersionPeers, type VersionPeerEntry } from './version-peers.js';
 
 
 /** Reasons that are the normal life of a shared segment, not an error worth a warning. */
@@ -40,6 +41,8 @@ export interface SocketSnapshot {
   readonly received: number;
   /** Dropped with no configured instance to count them, by reason. */
   readonly unattributed: Partial<Record<RejectReason, number>>;
+  /** Unattributed bad-version drops by source (version-peers.ts), most recently heard first. */
+  readonly otherVersions: readonly VersionPeerEntry[];
   readonly handlerErrors: number;
   /** Dropped by the kernel: the receive queue was full (SO_RXQ_OVFL), over every socket opened. */
   readonly kernelDrops: number;
@@ -50,6 +53,8 @@ export class ReceiveHub {
   private readonly limiter = new RateLimiter(60_000);
   /** Drops that could not be tied to a configured instance. */
   readonly unattributed: Partial<Record<RejectReason, number>> = {};
+  /** Unattributed bad-version drops by source, bounded. */
+  private readonly otherVersions = new VersionPeers();
   /** Exceptions our own packet handling threw (bugs), each one contained. */
   handlerErrors = 0;
   /** Datagrams read, over every socket this hub opened. */
@@ -93,7 +98,7 @@ export class ReceiveHub {
   }
 
   snapshot(): SocketSnapshot {
-    return { socket: this.key, deaf: this.deaf, received: this.received, unattributed: { ...this.unattributed }, handlerErrors: this.handlerErrors, kernelDrops: this.kernelDrops };
+    return { socket: this.key, deaf: this.deaf, received: this.received, unattributed: { ...this.unattributed }, otherVersions: this.otherVersions.entries(), handlerErrors: this.handlerErrors, kernelDrops: this.kernelDrops };
   }
 
   /** Whether the socket is open and receiving. */
@@ -186,16 +191,19 @@ export class ReceiveHub {
     // A VRRP header's second byte is the VRID: attribute the drop to its instance if we have one.
     const vrid = result.vrid ?? (packet.message.length >= 2 ? packet.message[1] : undefined);
     const driver = vrid === undefined ? undefined : this.byVrid.get(vrid);
+    // The version a VRRPv2 router (keepalived's default for IPv4) sends, to say what to change.
+    const version = result.reason === 'bad-version' ? messageVersion(packet.message) : undefined;
     if (driver !== undefined && result.reason !== 'unknown-vrid') {
-      driver.onRejected(result.reason, packet.src, result.detail);
+      driver.onRejected(result.reason, packet.src, result.detail, version);
       return;
     }
     bump(this.unattributed, result.reason);
     const peer = formatAddress(packet.src);
+    const versionRow = version === undefined ? {} : this.otherVersions.note(peer, version, this.scheduler.now());
     // Keyed by reason alone: spoofed sources must not each earn a log line (or a map entry).
     if (!this.limiter.allow(result.reason, this.scheduler.now())) return;
     const level = QUIET.has(result.reason) ? 'debug' : 'warn';
-    this.log[level]({ reason: result.reason, detail: result.detail, peer }, 'VRRP packet dropped');
+    this.log[level]({ reason: result.reason, detail: result.detail, peer, ...versionRow }, 'VRRP packet dropped');
   }
 
   close(): void {

@@ -21,7 +21,7 @@ const instances = Array.from({ length: count }, (_, i) => {
     counters: { ...rest.counters, advertsSent: 1e6 + i, advertsReceived: 2e6 + i, announcements: 5, transitionsTo: { BACKUP: 1, MASTER: 3, FAULT: 1 }, rejected: { 'bad-checksum': 3, 'bad-ttl': 1 } },
   };
 });
-const view: MetricsView = { instances, sockets: [{ socket: '2/4', deaf: false, received: 1e7, unattributed: { 'unknown-vrid': 5 }, handlerErrors: 0, kernelDrops: 0 }] };
+const view: MetricsView = { instances, sockets: [{ socket: '2/4', deaf: false, received: 1e7, unattributed: { 'unknown-vrid': 5 }, otherVersions: [], handlerErrors: 0, kernelDrops: 0 }] };
 const collector = new MetricsCollector(() => view, { defaultMetrics: true });
 
 let bytes = 0;

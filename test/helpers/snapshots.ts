@@ -27,6 +27,7 @@ export function snapshot(overrides: Partial<InstanceSnapshot> = {}): InstanceSna
     groupMasterAddress: null,
     activeRouter: null,
     peers: [],
+    otherVersions: [],
     ...overrides,
   };
 }

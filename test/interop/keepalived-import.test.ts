@@ -116,6 +116,8 @@ include conf.d/*.conf
   }
   notify "/usr/bin/logger -t keepalived-web"
   notify_master "/usr/bin/systemctl start haproxy"
+  notify_backup "/usr/bin/systemctl stop haproxy"
+  notify_stop /usr/bin/logger root
 }
 `,
       'db.conf': `vrrp_instance db {
@@ -155,6 +157,7 @@ include conf.d/*.conf
           scripts: [{ name: 'chk_db', command: ['/usr/bin/pidof', 'postgres'], intervalMs: 5000, timeoutMs: 5000, rise: 1, fall: 1, weight: 0, initiallyHealthy: false }],
           files: [{ path: '/run/maintenance', weight: -5 }],
         },
+        notify: [{ command: ['/usr/bin/logger', '-t', 'keepalived-db', 'fault'], form: 'none', on: ['FAULT'] }],
       },
       {
         name: 'web',
@@ -171,6 +174,13 @@ include conf.d/*.conf
           interfaces: [{ name: 'eth1', weight: -30 }],
           scripts: [{ name: 'chk_web', command: ['/usr/bin/test', '-e', '/run/web.ok'], intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, weight: -20, initiallyHealthy: true }],
         },
+        // keepalived runs the notify_* scripts first, then notify with its four arguments.
+        notify: [
+          { command: ['/usr/bin/systemctl', 'start', 'haproxy'], form: 'none', on: ['MASTER'] },
+          { command: ['/usr/bin/systemctl', 'stop', 'haproxy'], form: 'none', on: ['BACKUP'] },
+          { command: ['/usr/bin/logger'], form: 'none', on: ['STOP'], user: 'root' },
+          { command: ['/usr/bin/logger', '-t', 'keepalived-web'], form: 'keepalived' },
+        ],
       },
     ],
   });
@@ -179,11 +189,8 @@ include conf.d/*.conf
     "keepalived.conf:4: enable_script_security: not carried over: nothing to enable: ipfailoverd runs commands by absolute path without a shell, inside the unit's sandbox",
     'keepalived.conf:5: router_id: not carried over: ipfailoverd has no router id: it names instances only',
     'keepalived.conf:21: script: "pidof" is /usr/bin/pidof here: ipfailoverd runs commands by absolute path',
-    'conf.d/db.conf:17: notify_fault: not carried over: ipfailoverd has no per-state hooks; its notify commands run on every transition as `PROGRAM NAME STATE PRIORITY`, so a wrapper acting on STATE FAULT does the same',
     "conf.d/web.conf:2: state: MASTER is keepalived's initial state, which ipfailoverd does not have (every instance starts as Backup and elects): mapped to groupMaster: true, this VM being the group's configured master; set it on one member only",
     'conf.d/web.conf:13: 203.0.113.10/32: label eth0:web not carried over (ipfailoverd adds the address with its prefix only)',
-    'conf.d/web.conf:22: notify: not carried over: keepalived runs it as `PROGRAM INSTANCE NAME STATE PRIORITY` and says STOP when the instance stops; ipfailoverd runs notify commands as `PROGRAM NAME STATE PRIORITY` (no leading type word) and says INIT where keepalived says STOP; adapt the script (drop its first argument, read INIT as STOP) and list it under notify',
-    'conf.d/web.conf:23: notify_master: not carried over: ipfailoverd has no per-state hooks; its notify commands run on every transition as `PROGRAM NAME STATE PRIORITY`, so a wrapper acting on STATE MASTER does the same',
   ]);
 });
 

@@ -35,7 +35,7 @@ t.test('defaults of each tracker and hook', async (t) => {
   t.same(config.track.interfaces, [{ name: 'eth1', weight: 0 }]);
   t.same(config.track.scripts, [{ ...SCRIPT, intervalMs: 2000, timeoutMs: 1000, rise: 1, fall: 1, weight: 0, initiallyHealthy: false }]);
   t.same(config.track.files, [{ path: '/run/ipfailoverd/web', weight: 1 }]);
-  t.same(config.notify, [{ command: ['/usr/local/bin/on-change'], timeoutMs: 10_000 }]);
+  t.same(config.notify, [{ command: ['/usr/local/bin/on-change'], timeoutMs: 10_000, form: 'ipfailoverd' }]);
 });
 
 t.test('boundary values are accepted', async (t) => {

@@ -71,3 +71,28 @@ t.test('an instance without what an instance needs is left out and said; names a
     'k.conf:4: vrrp_instance: name "web front" is "web_front" here: ipfailoverd\'s names are 1-32 characters of A-Z a-z 0-9 _ . - starting with a letter or digit',
   ]);
 });
+
+t.test('notify scripts become hooks called as keepalived calls them: per-state ones first, a user kept, a group, a lookup and the rest said', async (t) => {
+  const body = [
+    '  notify "notify.sh extra"',
+    '  notify_fault "/bin/fault.sh" nobody nogroup',
+    '  notify_master /bin/up.sh',
+    '  notify_deleted /bin/gone.sh',
+    '  notify_master_rx_lower_pri /bin/lower.sh',
+    '  notify_backup "nosuch"',
+    '',
+  ].join('\n');
+  const { document, lines } = translate(instance(body), { ...OPTIONS, resolve: (name) => (name === 'notify.sh' ? '/usr/local/bin/notify.sh' : undefined) });
+  t.same(document.instances[0]?.notify, [
+    { command: ['/bin/fault.sh'], form: 'none', on: ['FAULT'], user: 'nobody' },
+    { command: ['/bin/up.sh'], form: 'none', on: ['MASTER'] },
+    { command: ['/usr/local/bin/notify.sh', 'extra'], form: 'keepalived' },
+  ]);
+  t.same(lines, [
+    'k.conf:8: notify: "notify.sh" is /usr/local/bin/notify.sh here: ipfailoverd runs commands by absolute path',
+    "k.conf:9: notify_fault: group nogroup not carried over: a hook runs with its user's primary and supplementary groups",
+    'k.conf:11: notify_deleted: not carried over: ipfailoverd runs no hook when a reload deletes an instance (it stops it: hooks on STOP run)',
+    'k.conf:12: notify_master_rx_lower_pri: not carried over: ipfailoverd has no hook for a master hearing a lower priority',
+    'k.conf:13: notify_backup: "nosuch" is not an absolute path and was not found in keepalived\'s PATH: not carried over (ipfailoverd runs commands without a $PATH search)',
+  ]);
+});

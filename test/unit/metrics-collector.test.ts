@@ -12,7 +12,7 @@ function instance(overrides: Partial<MetricsInstance> = {}): MetricsInstance {
   return { ...rest, sinceWallMs: 1_700_000_000_000, ...overrides };
 }
 
-const SOCKET: SocketSnapshot = { socket: 'eth0/4', deaf: false, received: 40, unattributed: { 'unknown-vrid': 3, 'bad-ttl': 1 }, handlerErrors: 0, kernelDrops: 2 };
+const SOCKET: SocketSnapshot = { socket: 'eth0/4', deaf: false, received: 40, unattributed: { 'unknown-vrid': 3, 'bad-ttl': 1 }, otherVersions: [], handlerErrors: 0, kernelDrops: 2 };
 
 async function scrape(view: () => MetricsView) {
   const collector = new MetricsCollector(view, { defaultMetrics: false });

@@ -204,7 +204,7 @@ t.test('every datagram is accounted for in the socket snapshot, kernel drops ove
   transport().deliver(packet);
   transport().deliver({ ...packet, ttl: 254 });
   transport().kernelDrops = 7;
-  t.same(hub.snapshot(), { socket: 'eth0/4', deaf: false, received: 6, unattributed: { 'unknown-vrid': 3, truncated: 1 }, handlerErrors: 0, kernelDrops: 7 });
+  t.same(hub.snapshot(), { socket: 'eth0/4', deaf: false, received: 6, unattributed: { 'unknown-vrid': 3, truncated: 1 }, otherVersions: [], handlerErrors: 0, kernelDrops: 7 });
   t.equal(driver.counters.advertsReceived + (driver.counters.rejected['bad-ttl'] ?? 0), 2, 'the other two counted by the instance');
   transport().failReceive(new NetError('EIO', 'poll'), true);
   t.equal(hub.snapshot().kernelDrops, 7, 'the closed socket’s drops stay counted');
@@ -230,4 +230,42 @@ t.test('an advertisement waiting in the socket when the Active_Down_Timer fires 
   // Nothing more comes: then it is down, an Active_Down_Interval after the drained one.
   time.advanceTo(200 + 2 * DOWN_MS + 10);
   t.equal(driver.current.name, 'active');
+});
+
+/**
+ * A VRRPv2 advertisement as keepalived sends it for IPv4 by default (RFC 3768 §5.1): version 2,
+ * type 1, VRID, priority, one address, auth type 0, Adver Int 1 s, checksum, address, 8 bytes of
+ * authentication data.
+ */
+function vrrpV2(vrid: number): Uint8Array {
+  return new Uint8Array([0x21, vrid, 100, 1, 0, 1, 0, 0, 203, 0, 113, 10, 0, 0, 0, 0, 0, 0, 0, 0]);
+}
+
+t.test('VRRPv2 from a peer: counted per source against the instance its VRID names, logged once with the advice', async (t) => {
+  const { driver, transport, lines, hub } = setup();
+  driver.start();
+  const from = (last: number) => ({ ...packet, src: ip(`192.0.2.${last}`), message: vrrpV2(51) });
+  for (let i = 0; i < 12; i++) transport().deliver(from(2));
+  transport().deliver(from(3));
+  t.equal(driver.counters.rejected['bad-version'], 13);
+  t.same(driver.snapshot().otherVersions.map((p) => [p.address, p.version, p.count]), [['192.0.2.3', 2, 1], ['192.0.2.2', 2, 12]], 'per source, most recent first');
+  t.match(driver.snapshot().otherVersions[0]?.advice, /version 3 on the keepalived side/);
+  const logged = lines.filter((l) => l.reason === 'bad-version');
+  t.same(logged.map((l) => [l.peer, l.version, l.peerDrops]), [['192.0.2.2', 2, 1], ['192.0.2.3', 2, 1]], 'one line per peer (rate-limited), with the version');
+  t.match(logged[0]?.advice, /version 3/);
+  t.same(hub.snapshot().otherVersions, [], 'attributed: not the socket\'s');
+});
+
+t.test('VRRPv2 for a VRID not configured here: counted per source on the socket, bounded, one log line', async (t) => {
+  const { transport, lines, hub, driver } = setup();
+  driver.start();
+  for (let i = 1; i <= 40; i++) transport().deliver({ ...packet, src: ip(`198.51.100.${i}`), message: vrrpV2(77) });
+  transport().deliver({ ...packet, src: ip('198.51.100.40'), message: vrrpV2(77) });
+  const rows = hub.snapshot().otherVersions;
+  t.equal(rows.length, 16, 'spoofed sources cost a bounded table');
+  t.same(rows[0] && [rows[0].address, rows[0].count], ['198.51.100.40', 2]);
+  t.notOk(rows.some((r) => r.address === '198.51.100.1'), 'the least recently heard pushed out');
+  t.equal(hub.snapshot().unattributed['bad-version'], 41);
+  t.equal(lines.filter((l) => l.reason === 'bad-version').length, 1, 'keyed by reason alone: one line');
+  t.equal(driver.snapshot().otherVersions.length, 0);
 });
