@@ -14,7 +14,7 @@ const withGroups = (syncGroups: Json[], instances: Json[] = [web4, web6]) => ({ 
 t.test('a group of an IPv4 and an IPv6 instance: each member knows its group; the hooks are kept', async (t) => {
   const { config } = acceptedConfig(withGroups([{ name: 'svc', instances: ['web4', 'web6'], notify: [{ command: ['/usr/local/bin/svc-notify'] }] }], [web4, web6, instance({ name: 'db', vrid: 52, virtualAddresses: ['203.0.113.11/32'] })]));
   t.same(config.instances.map((i) => [i.name, i.syncGroup]), [['web4', 'svc'], ['web6', 'svc'], ['db', undefined]]);
-  t.same(config.syncGroups, [{ name: 'svc', instances: ['web4', 'web6'], notify: [{ command: ['/usr/local/bin/svc-notify'], timeoutMs: 10_000 }] }]);
+  t.same(config.syncGroups, [{ name: 'svc', instances: ['web4', 'web6'], notify: [{ command: ['/usr/local/bin/svc-notify'], timeoutMs: 10_000, form: 'ipfailoverd' }] }]);
   t.same(acceptedConfig({ instances: [web4] }).config.syncGroups, [], 'none by default');
 });
 
