@@ -9,6 +9,7 @@
  * 'ENODEV' = no such interface) and whose operation names what was attempted and where.
  */
 
+import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { formatIPv6, type IpFamily } from '../protocol/ip-address.js';
 import { NetError, type InboundPacket } from './ports.js';
@@ -153,9 +154,10 @@ const RECORD_BYTES = RECORD_WORDS * 4;
 
 /**
  * Unpacks one batch: per datagram, u32 message offset and length, i32 TTL, u32 ifindex, source
- * and destination (16 bytes each, IPv4 in the first 4), f64 age in ms. Views, no copies.
+ * and destination (16 bytes each, IPv4 in the first 4), f64 age in ms. Views, no copies. The
+ * addon took the ages as it read the batch, just before this call: `readAtMs` says when.
  */
-export function unpackBatch(family: IpFamily, batch: ArrayBuffer, count: number, deliver: (packet: InboundPacket) => void): void {
+export function unpackBatch(family: IpFamily, batch: ArrayBuffer, count: number, deliver: (packet: InboundPacket) => void, readAtMs = performance.now()): void {
   const words = new Uint32Array(batch, 0, count * RECORD_WORDS);
   const signed = new Int32Array(batch, 0, count * RECORD_WORDS);
   const ages = new Float64Array(batch, 0, (count * RECORD_WORDS) / 2);
@@ -172,6 +174,7 @@ export function unpackBatch(family: IpFamily, batch: ArrayBuffer, count: number,
       src: new Uint8Array(batch, base + 16, width),
       dst: new Uint8Array(batch, base + 32, width),
       ageMs: Number.isNaN(age) ? undefined : age, // one object shape for every packet
+      readAtMs,
     });
   }
 }

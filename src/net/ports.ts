@@ -65,6 +65,12 @@ export interface InboundPacket {
    * ms; absent when unknown. Not checked here: a clock step can make it negative or absurd.
    */
   readonly ageMs?: number;
+  /**
+   * When `ageMs` was measured, on the monotonic clock (performance.now(), the scheduler's): the
+   * addon takes the age as it reads a batch, and the packet reaches its instance later (the rest
+   * of the batch, the checks), so the arrival is readAtMs − ageMs, not "now" − ageMs.
+   */
+  readonly readAtMs?: number;
 }
 
 /** Raw IP protocol 112 on one interface and family; shared by every instance there. */

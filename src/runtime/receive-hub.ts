@@ -185,7 +185,7 @@ export class ReceiveHub {
     // The driver's receive parameters are read per packet: a reload may have changed them.
     const result = checkReceived(received, (vrid) => this.byVrid.get(vrid)?.receiving);
     if (result.ok) {
-      this.byVrid.get(result.adv.vrid)?.onAdvertisement(result.adv, packet.src, result.notes, packet.ageMs);
+      this.byVrid.get(result.adv.vrid)?.onAdvertisement(result.adv, packet.src, result.notes, ageNow(packet, this.scheduler.now()));
       return;
     }
     // A VRRP header's second byte is the VRID: attribute the drop to its instance if we have one.
@@ -214,4 +214,14 @@ export class ReceiveHub {
     this.socket?.close();
     this.socket = null;
   }
+}
+
+/**
+ * The packet's age now: the kernel's age when the batch was read plus the time since, so that
+ * the Active_Down_Timer runs from the arrival (§6.4.2) and not from when the batch was read
+ * (the rest of a batch and the checks come between: 0.3–0.4 ms measured, on every advertisement).
+ */
+function ageNow(packet: InboundPacket, nowMs: number): number | undefined {
+  if (packet.ageMs === undefined || packet.readAtMs === undefined) return packet.ageMs;
+  return packet.ageMs + Math.max(0, nowMs - packet.readAtMs);
 }

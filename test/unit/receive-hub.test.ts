@@ -155,11 +155,11 @@ t.test('packets from ever-new sources cost one log line per reason and bounded m
 const DOWN_MS = 3 * 100 + ((256 - 100) * 100) / 256;
 
 /** Hears the priority-200 router at 200 ms, as delivered with `ageMs`; `at(ms)` is the state then. */
-function heardAt200(ageMs: number | undefined) {
+function heardAt200(ageMs: number | undefined, readAtMs?: number) {
   const { driver, transport, time } = setup();
   driver.start();
   time.advanceTo(200);
-  transport().deliver({ ...packet, ...(ageMs === undefined ? {} : { ageMs }) });
+  transport().deliver({ ...packet, ...(ageMs === undefined ? {} : { ageMs }), ...(readAtMs === undefined ? {} : { readAtMs }) });
   const at = (ms: number) => {
     time.advanceTo(ms);
     return driver.current.name;
@@ -174,6 +174,13 @@ t.test('the Active_Down_Timer runs from when the kernel received the advertiseme
   const fresh = heardAt200(undefined);
   t.equal(fresh.at(200 - 4 + DOWN_MS + 0.2), 'backup', 'without an age, from the read');
   t.equal(fresh.at(200 + DOWN_MS + 0.2), 'active');
+});
+
+t.test('the age is the kernel\'s when the batch was read plus the time since: the timer runs from the arrival', async (t) => {
+  // Read at 197 ms with an age of 4 ms, handed to the instance at 200 ms: it arrived at 193 ms.
+  const late = heardAt200(4, 197);
+  t.equal(late.at(193 + DOWN_MS - 0.2), 'backup', 'not before Active_Down_Interval from the arrival');
+  t.equal(late.at(193 + DOWN_MS + 0.2), 'active', '3 ms earlier than the age alone would say');
 });
 
 t.test('a negative or absurd receive age (a clock step) arms the timer from the read', async (t) => {
