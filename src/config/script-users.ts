@@ -3,8 +3,8 @@
 // configuration error naming the field (exit 78) instead of every check failing at run time.
 // Each check and hook gets the identity it runs as (runAs), looked up once here: the child's
 // setpriv then needs no name service, and a reload looks again.
-import { readFileSync } from 'node:fs';
 import { jsonPointer, type ConfigIssue } from './issues.js';
+import { entryNamed } from './system-db.js';
 import type { DaemonConfig, ScriptIdentity } from './types.js';
 
 /** A user's ids, or undefined when there is no such user. */
@@ -15,13 +15,7 @@ export type LookupUser = (name: string) => ScriptIdentity | undefined;
  * not found: the users that daemons' scripts run as are system users, local by nature.
  */
 export function localUser(name: string, passwdFile = '/etc/passwd'): ScriptIdentity | undefined {
-  let text: string;
-  try {
-    text = readFileSync(passwdFile, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const fields = text.split('\n').map((line) => line.split(':')).find((entry) => entry[0] === name);
+  const fields = entryNamed(passwdFile, name);
   const uid = Number(fields?.[2]);
   const gid = Number(fields?.[3]);
   return fields !== undefined && Number.isInteger(uid) && Number.isInteger(gid) ? { user: name, uid, gid } : undefined;

@@ -7,7 +7,8 @@
  * cut off.
  */
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { entryNamed } from '../config/system-db.js';
+import { mkdirSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { setCloseOnExec } from '../net/native.js';
@@ -70,17 +71,10 @@ export function passedListenFd(env: NodeJS.ProcessEnv = process.env, pid = proce
   return SD_LISTEN_FDS_START;
 }
 
-/** The gid of a group from /etc/group (Node has no getgrnam), or undefined. */
+/** The gid of a group from /etc/group, or undefined. */
 export function groupId(name: string, groupFile = '/etc/group'): number | undefined {
-  try {
-    const line = readFileSync(groupFile, 'utf8')
-      .split('\n')
-      .find((entry) => entry.split(':')[0] === name);
-    const gid = line === undefined ? NaN : Number(line.split(':')[2]);
-    return Number.isInteger(gid) ? gid : undefined;
-  } catch {
-    return undefined;
-  }
+  const gid = Number(entryNamed(groupFile, name)?.[2] ?? NaN);
+  return Number.isInteger(gid) ? gid : undefined;
 }
 
 /** True when something already answers on `path` (another daemon): never steal its socket. */

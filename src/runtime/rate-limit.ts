@@ -45,10 +45,10 @@ export class RateLimiter {
 }
 
 /** Writes the line if `key` may be logged now, with how many were suppressed since the last one. */
-export function logLimited(
+export function logLimited<L extends 'warn' | 'info'>(
   limiter: RateLimiter,
-  log: Logger,
-  line: { readonly level: 'warn' | 'info'; readonly key: string; readonly now: number; readonly message: string },
+  log: Pick<Logger, L>,
+  line: { readonly level: L; readonly key: string; readonly now: number; readonly message: string },
   fields: Record<string, unknown>,
 ): void {
   if (!limiter.allow(line.key, line.now)) return;

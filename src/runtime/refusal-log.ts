@@ -7,7 +7,7 @@
 
 import type { Refusal } from '../control/status-server.js';
 import type { Logger } from './logger.js';
-import { RateLimiter } from './rate-limit.js';
+import { logLimited, RateLimiter } from './rate-limit.js';
 
 const REFUSAL_LOG_EVERY_MS = 60_000;
 
@@ -16,8 +16,6 @@ export function refusalLog(log: Pick<Logger, 'warn'>, now: () => number): (refus
   return ({ cmd, reason, peer }) => {
     const who = peer.known ? peer.credentials : { why: peer.why };
     const key = `${peer.known ? peer.credentials.uid : 'unknown'}/${reason}`;
-    if (!limiter.allow(key, now())) return;
-    const suppressed = limiter.takeSuppressed(key);
-    log.warn({ cmd, reason, ...who, ...(suppressed > 0 ? { suppressed } : {}) }, `status socket: ${cmd} refused (${reason})`);
+    logLimited(limiter, log, { level: 'warn', key, now: now(), message: `status socket: ${cmd} refused (${reason})` }, { cmd, reason, ...who });
   };
 }
