@@ -9,6 +9,7 @@
  *   PacketSocket AF_PACKET: sends whole Ethernet frames (gratuitous ARP, unsolicited NA).
  *   peerCredentials  who is on the other end of a Unix socket (SO_PEERCRED, SO_PEERGROUPS): the
  *                status socket lets only root and the admin group act.
+ *   changeAddress    an rtnetlink address add or delete, synchronously (rtnl_address.c).
  *
  * Plain N-API (node_api.h) and libuv. Conventions:
  *   - Addresses cross the boundary as 16-byte network-order Uint8Arrays (IPv6 send).
@@ -43,6 +44,8 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/sock_diag.h>
+
+#include "rtnl_address.h"
 
 #define VRRP_PROTOCOL 112
 #define VRRP_HOP_LIMIT 255
@@ -145,7 +148,7 @@ static int get_bytes(napi_env env, napi_value value, size_t want, const void **d
       napi_get_typedarray_info(env, value, &type, length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array ||
       (want ? *length != want : *length == 0)) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
-                          want ? "expected a 16-byte Uint8Array address" : "expected a non-empty Uint8Array");
+                          want ? "expected a Uint8Array address of the family's length (4 or 16 bytes)" : "expected a non-empty Uint8Array");
     return 0;
   }
   *data = ptr;
@@ -683,6 +686,33 @@ static napi_value packet_close(napi_env env, napi_callback_info info) {
 
 #define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default, NULL}
 
+/* ------------------------------------------------------------------------- changeAddress */
+
+/* changeAddress(add, family, ifindex, address, prefixLength, nodad): void. Adds (EXCL) or deletes
+ * an interface address and returns when the kernel has done it; its refusal is thrown with .code
+ * (EEXIST, EADDRNOTAVAIL, ENODEV, EPERM ...) and .syscall "netlink". */
+static napi_value change_address(napi_env env, napi_callback_info info) {
+  size_t argc = 6, length = 0;
+  napi_value argv[6];
+  bool add = false, nodad = false;
+  int32_t family = 0, ifindex = 0;
+  uint32_t prefix_length = 0;
+  const unsigned char *address = NULL;
+  const char *syscall = "netlink";
+  NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6 || napi_get_value_bool(env, argv[0], &add) != napi_ok || napi_get_value_int32(env, argv[1], &family) != napi_ok ||
+      (family != 4 && family != 6) || napi_get_value_int32(env, argv[2], &ifindex) != napi_ok ||
+      napi_get_value_uint32(env, argv[4], &prefix_length) != napi_ok || napi_get_value_bool(env, argv[5], &nodad) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                          "changeAddress(add: boolean, family: 4 | 6, ifindex: number, address: Uint8Array, prefixLength: number, nodad: boolean)");
+    return NULL;
+  }
+  if (!get_bytes(env, argv[3], family == 4 ? 4 : 16, (const void **)&address, &length)) return NULL;
+  if (prefix_length > (family == 4 ? 32u : 128u)) return throw_errno(env, EINVAL, "netlink");
+  int err = rtnl_address_change(add, family, ifindex, address, prefix_length, nodad, &syscall);
+  return err == 0 ? NULL : throw_errno(env, err, syscall);
+}
+
 /* ------------------------------------------------------------------------------ sd_notify */
 
 /* notify(socketPath, message): one datagram to systemd's $NOTIFY_SOCKET (sd_notify(3) protocol).
@@ -821,5 +851,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_value peer_fn;
   NAPI(env, napi_create_function(env, "peerCredentials", NAPI_AUTO_LENGTH, peer_credentials, NULL, &peer_fn));
   NAPI(env, napi_set_named_property(env, exports, "peerCredentials", peer_fn));
+  napi_value change_address_fn;
+  NAPI(env, napi_create_function(env, "changeAddress", NAPI_AUTO_LENGTH, change_address, NULL, &change_address_fn));
+  NAPI(env, napi_set_named_property(env, exports, "changeAddress", change_address_fn));
   return exports;
 }

@@ -43,6 +43,7 @@ interface NativeBinding {
   notify(socketPath: string, message: string): void;
   setCloexec(fd: number): void;
   peerCredentials(fd: number): PeerCredentials;
+  changeAddress(add: boolean, family: IpFamily, ifindex: number, address: Uint8Array, prefixLength: number, nodad: boolean): void;
 }
 
 /** Who connected to a Unix socket, as the kernel recorded it at connect(2) (unix(7) SO_PEERCRED). */
@@ -123,6 +124,19 @@ export function peerCredentials(fd: number): PeerCredentials {
   return attempt(
     () => `read the peer credentials of fd ${fd}`,
     () => loadBinding().peerCredentials(fd),
+  );
+}
+
+/**
+ * Adds (create, exclusive) or deletes an interface address over rtnetlink and returns when the
+ * kernel has done it: the kernel acts inside the request's sendmsg(), so this takes microseconds
+ * (native/rtnl_address.c). Throws NetError with the kernel's answer: EEXIST, EADDRNOTAVAIL,
+ * ENODEV, EPERM ...
+ */
+export function changeAddress(add: boolean, family: IpFamily, ifindex: number, address: Uint8Array, prefixLength: number, nodad: boolean, operation: string): void {
+  attempt(
+    () => operation,
+    () => loadBinding().changeAddress(add, family, ifindex, address, prefixLength, nodad),
   );
 }
 

@@ -14,6 +14,10 @@
  * writes it at once if its own queue is empty, else in the poll phase). Address changes waiting for their
  * turn go ahead of waiting dumps (never of the one in flight): a takeover must not wait behind a
  * resync of every address.
+ *
+ * The daemon's own adds and deletes no longer come this way: netlink-addresses.ts makes them
+ * synchronously through the addon (native/rtnl_address.c), which the takeover needs. Lookups and
+ * dumps do; the rules above stay true for any request.
  */
 
 import { getSystemErrorName } from 'node:util';

@@ -77,6 +77,11 @@ export interface InboundPacket {
 export interface VrrpTransport {
   /** Sends one VRRP message with TTL / hop limit 255 from `src` to `dst`. Throws a NetError. */
   send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
+  /**
+   * Optional: build ahead whatever send() would build for exactly this message object, so that
+   * a later send() of it goes straight to the system call (a Backup's takeover advertisement).
+   */
+  prepare?(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
   onPacket(listener: (packet: InboundPacket) => void): void;
   /** Failures the transport learns after send() returned (a queued send that failed). */
   onSendError(listener: (error: NetError) => void): void;

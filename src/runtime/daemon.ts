@@ -171,7 +171,6 @@ export class Daemon {
       seen.add(config.family);
       rehearseTakeover(config, driver.link).catch((error: unknown) => this.ports.log.debug({ err: String(error) }, 'takeover rehearsal failed'));
     }
-    this.ports.addresses.rehearse?.();
     this.ports.scheduler.schedule(WARM_KEY, now + WARM_EVERY_MS, (at) => this.keepTakeoverWarm(at));
   }
 

@@ -292,6 +292,12 @@ if (process.getuid?.() !== 0) {
     t.equal(driver.changes.length, mark);
   });
 
+  t.test('the kernel refuses an add to an interface that is not there: ENODEV, naming the operation', async (t) => {
+    const args = { ifindex: 99999, family: 4, address: '192.0.2.9', prefixLength: 24, nodad: false };
+    t.match(await driver.call('addAddress', args), { ok: false, code: 'ENODEV', operation: 'add 192.0.2.9/24 to ifindex 99999' });
+    t.match(await driver.call('addAddress', { ...args, family: 6, address: '2001:db8:7::9', prefixLength: 129 }), { ok: false, code: 'EINVAL' }, 'a prefix longer than the family allows');
+  });
+
   t.test('without CAP_NET_ADMIN: reads work, changes fail with EPERM naming the operation', async (t) => {
     const unprivileged = await Driver.start(['setpriv', '--bounding-set=-net_admin', '--inh-caps=-net_admin']);
     t.equal((await unprivileged.ok<Link>('getLink', { name: 've0' })).ifindex, ve0.ifindex);
