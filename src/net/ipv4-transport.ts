@@ -143,10 +143,23 @@ export class Ipv4VrrpTransport extends VrrpReceiver implements VrrpTransport {
     this.sender.on('error', (error) => this.sendErrorListener?.(new NetError(errnoCode(error), `send on ${options.ifname}`, { cause: error })));
   }
 
+  /**
+   * Packets built ahead (prepare()), per message object: every Backup on this interface keeps
+   * one for its takeover advertisement, and drops it (to the GC) when it encodes another.
+   */
+  private readonly prepared = new WeakMap<Uint8Array, { readonly src: Uint8Array; readonly dst: Uint8Array; readonly packet: Buffer; readonly address: string }>();
+
+  prepare(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
+    this.prepared.set(message, { src, dst, packet: Buffer.from(buildIpv4Packet(src, dst, message)), address: formatIPv4(dst) });
+  }
+
   send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
     if (this.closed) throw new NetError('EBADF', 'send on a closed IPv4 VRRP socket');
-    const packet = Buffer.from(buildIpv4Packet(src, dst, message));
-    const address = formatIPv4(dst);
+    // The header built ahead only for these exact src and dst: the message's checksum covers them.
+    const ready = this.prepared.get(message);
+    const hit = ready !== undefined && ready.src === src && ready.dst === dst;
+    const packet = hit ? ready.packet : Buffer.from(buildIpv4Packet(src, dst, message));
+    const address = hit ? ready.address : formatIPv4(dst);
     // sendto() now, in the caller's tick, like the announcements: raw-socket's own send() waits
     // for the next poll phase, behind whatever the tick still does (the netlink address change
     // on a takeover), which put the first advertisement 0.5-5 ms after the transition. Only

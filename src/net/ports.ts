@@ -44,8 +44,6 @@ export interface AddressPort {
   addAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number, options: { nodad: boolean }): Promise<void>;
   /** Removes an address; one already absent is not an error. */
   deleteAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void>;
-  /** Builds, never sends, the requests a takeover sends, so that their code is warm (warm-up.ts). */
-  rehearse?(): void;
   /** Link and address changes from the kernel's multicast groups; returns an unsubscribe. */
   watch(listener: (change: NetlinkChange) => void): () => void;
   close(): void;

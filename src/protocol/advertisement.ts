@@ -11,7 +11,7 @@
  * own bugs (a value outside its field), which the configuration has already ruled out.
  */
 
-import { vrrpChecksum, type ChecksumVariant } from './checksum.js';
+import { matchingChecksumVariant, vrrpChecksum, type ChecksumVariant } from './checksum.js';
 import { addressLength, type IpFamily } from './ip-address.js';
 import { MAX_INTERVAL_CS } from './timers.js';
 
@@ -99,12 +99,6 @@ function reject(reason: DecodeRejectReason, detail: string): DecodeResult {
   return { ok: false, reason, detail };
 }
 
-/** Which checksum form the message carries, or null when neither matches. */
-function matchingVariant(message: Uint8Array, ctx: WireContext, received: number): ChecksumVariant | null {
-  const variants: readonly ChecksumVariant[] = ctx.family === 6 ? ['rfc9568'] : ['rfc9568', 'rfc5798'];
-  return variants.find((variant) => vrrpChecksum(message, { ...ctx, variant }) === received) ?? null;
-}
-
 /** Parses and verifies one VRRP message (the IP payload). Never throws on any input. */
 export function decode(message: Uint8Array, ctx: WireContext): DecodeResult {
   if (message.length < HEADER_LENGTH) return reject('truncated', `${message.length} bytes, header needs ${HEADER_LENGTH}`);
@@ -126,7 +120,7 @@ export function decode(message: Uint8Array, ctx: WireContext): DecodeResult {
   }
   const checksum = ((message[6] as number) << 8) | (message[7] as number);
   // §7.1: "MUST verify the VRRP checksum."
-  const variant = matchingVariant(message, ctx, checksum);
+  const variant = matchingChecksumVariant(message, ctx, checksum);
   if (variant === null) return reject('bad-checksum', `checksum 0x${checksum.toString(16).padStart(4, '0')} matches no variant`);
   const maxAdvertIntervalCs = (((message[4] as number) & 0x0f) << 8) | (message[5] as number);
   // Not an RFC check, a safety one: a Backup adopts this interval (§6.4.2), and zero would make

@@ -75,11 +75,48 @@ export interface ChecksumContext {
  * holds: the caller may pass a received message unchanged.
  */
 export function vrrpChecksum(message: Uint8Array, ctx: ChecksumContext): number {
-  const head = message.subarray(0, Math.min(6, message.length));
-  const zeroField = new Uint8Array(Math.max(0, Math.min(2, message.length - 6)));
-  const rest = message.subarray(Math.min(8, message.length));
-  const body = [head, zeroField, rest];
-  if (ctx.family === 6) return internetChecksum([ipv6PseudoHeader(ctx.src, ctx.dst, message.length), ...body]);
-  if (ctx.variant === 'rfc5798') return internetChecksum([ipv4PseudoHeader(ctx.src, ctx.dst, message.length), ...body]);
-  return internetChecksum(body);
+  const pseudo = ctx.family === 6 || ctx.variant === 'rfc5798' ? pseudoHeaderSum(ctx.family, ctx.src, ctx.dst, message.length) : 0;
+  return complement(messageSum(message) + pseudo);
+}
+
+/**
+ * Which form a received message's checksum is in, or null when neither matches (IPv6 has one).
+ * The message is summed once for both IPv4 forms: this runs on every advertisement received.
+ */
+export function matchingChecksumVariant(message: Uint8Array, ctx: Omit<ChecksumContext, 'variant'>, received: number): ChecksumVariant | null {
+  const body = messageSum(message);
+  const pseudo = pseudoHeaderSum(ctx.family, ctx.src, ctx.dst, message.length);
+  if (ctx.family === 6) return complement(body + pseudo) === received ? 'rfc9568' : null;
+  if (complement(body) === received) return 'rfc9568';
+  return complement(body + pseudo) === received ? 'rfc5798' : null;
+}
+
+/** The unfolded sum of `bytes` as big-endian 16-bit words from `from` (even) to `to`. */
+function wordSum(bytes: Uint8Array, from: number, to: number): number {
+  let sum = 0;
+  let i = from;
+  for (; i + 1 < to; i += 2) sum += ((bytes[i] as number) << 8) | (bytes[i + 1] as number);
+  // An odd trailing byte is padded with a zero byte on the right (RFC 1071 §4.1).
+  if (i < to) sum += (bytes[i] as number) << 8;
+  return sum;
+}
+
+/** The message's words with the checksum field (bytes 6–7) as zero. */
+function messageSum(message: Uint8Array): number {
+  const length = message.length;
+  return wordSum(message, 0, Math.min(6, length)) + wordSum(message, 8, length);
+}
+
+/** The words of the pseudo-header of the family: RFC 5798 §5.2.8 (IPv4), RFC 8200 §8.1 (IPv6). */
+function pseudoHeaderSum(family: IpFamily, src: Uint8Array, dst: Uint8Array, length: number): number {
+  const width = family === 6 ? 16 : 4;
+  // The 32-bit IPv6 length is two words; the IPv4 one is one (a VRRP message is far below 64 KiB).
+  return wordSum(src, 0, width) + wordSum(dst, 0, width) + VRRP_IP_PROTOCOL + Math.floor(length / 0x10000) + (length % 0x10000);
+}
+
+/** Folds an unfolded sum to 16 bits and complements it (RFC 1071). */
+function complement(sum: number): number {
+  let folded = sum;
+  while (folded > 0xffff) folded = (folded % 0x10000) + Math.floor(folded / 0x10000);
+  return ~folded & 0xffff;
 }

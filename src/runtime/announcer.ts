@@ -18,6 +18,8 @@ export interface AnnouncerTarget {
 
 export class Announcer {
   private remaining = 0;
+  /** The frames for the current target, built ahead (prepare()) or on first use. */
+  private built: readonly Uint8Array[] | null = null;
 
   constructor(
     private target: AnnouncerTarget,
@@ -58,6 +60,7 @@ export class Announcer {
   /** The interface (its MAC) or the address list changed: later frames use the new ones. */
   retarget(target: AnnouncerTarget): void {
     this.target = target;
+    this.built = null;
   }
 
   stop(): void {
@@ -66,12 +69,21 @@ export class Announcer {
     this.scheduler.cancel(this.refreshKey);
   }
 
+  /**
+   * Builds the frames now (a Backup, ahead of a takeover), so that the burst's first round only
+   * sends: building them in the takeover put 0.1–0.4 ms before the first frame.
+   */
+  prepare(): readonly Uint8Array[] {
+    this.built ??= this.target.addresses.map((address) => announcementFrame(this.target.mac, address));
+    return this.built;
+  }
+
   private sendRound(now: number): void {
     this.remaining--;
     let sent = 0;
-    for (const address of this.target.addresses) {
+    for (const frame of this.prepare()) {
       try {
-        this.frames.send(announcementFrame(this.target.mac, address));
+        this.frames.send(frame);
         sent++;
       } catch (error) {
         this.report(0, error);

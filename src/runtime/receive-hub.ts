@@ -80,6 +80,7 @@ export class ReceiveHub {
     };
     this.transport = {
       send: (message, src, dst) => current().send(message, src, dst),
+      prepare: (message, src, dst) => current().prepare?.(message, src, dst),
       onPacket: () => undefined,
       onSendError: () => undefined,
       onReceiveError: () => undefined,

@@ -23,11 +23,12 @@ export function driver(overrides: Record<string, unknown> = {}) {
   const recorder = new Recorder();
   const { log, lines } = memoryLogger();
   const addresses = new FakeAddresses(recorder, LINK);
+  const transport = new FakeTransport(recorder);
   const instance = new InstanceDriver(
     { config, link: LINK, source: ip(SELF), destinations: [ip('224.0.0.18')], virtualAddresses: [{ bytes: ip(VIP), prefixLength: 32 }] },
-    { scheduler, transport: new FakeTransport(recorder), addresses, frames: new FakeFrames(recorder), log },
+    { scheduler, transport, addresses, frames: new FakeFrames(recorder), log },
   );
-  return { instance, time, recorder, lines, addresses };
+  return { instance, time, recorder, lines, addresses, transport };
 }
 
 /** A decoded advertisement for VRID 51 at the given priority and interval (centiseconds). */

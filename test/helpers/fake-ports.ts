@@ -26,6 +26,11 @@ export class FakeTransport implements VrrpTransport {
   send(message: Uint8Array, _src: Uint8Array, dst: Uint8Array): void {
     this.recorder.calls.push({ kind: 'send', dst: formatAddress(dst), message });
   }
+  /** The messages handed to prepare() (built ahead), newest last; not in the recorder's calls. */
+  readonly prepared: Uint8Array[] = [];
+  prepare(message: Uint8Array): void {
+    this.prepared.push(message);
+  }
   onPacket(listener: (packet: InboundPacket) => void): void {
     this.listener = listener;
   }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { internetChecksum, vrrpChecksum } from '../../src/protocol/checksum.js';
+import { internetChecksum, ipv6PseudoHeader, matchingChecksumVariant, vrrpChecksum } from '../../src/protocol/checksum.js';
 import { fromHex } from '../helpers/fixtures.js';
 import { ip } from '../helpers/addresses.js';
 
@@ -45,4 +45,42 @@ t.test('IPv6 always uses the pseudo-header, whatever the variant', async (t) => 
   const sum = vrrpChecksum(message, { ...ctx, variant: 'rfc9568' });
   t.equal(vrrpChecksum(message, { ...ctx, variant: 'rfc5798' }), sum);
   t.not(vrrpChecksum(message, { ...ctx, src: ip('fe80::2'), variant: 'rfc9568' }), sum);
+});
+
+/** The checksum the long way: pseudo-header bytes, the message with its field zeroed, one sum. */
+function reference(message: Uint8Array, family: 4 | 6, src: Uint8Array, dst: Uint8Array, pseudo: boolean): number {
+  const zeroed = message.slice();
+  zeroed[6] = 0;
+  zeroed[7] = 0;
+  if (!pseudo) return internetChecksum([zeroed]);
+  if (family === 6) return internetChecksum([ipv6PseudoHeader(src, dst, message.length), zeroed]);
+  const header = new Uint8Array(12);
+  header.set(src, 0);
+  header.set(dst, 4);
+  header[9] = 112;
+  header[10] = message.length >> 8;
+  header[11] = message.length & 0xff;
+  return internetChecksum([header, zeroed]);
+}
+
+t.test('the checksum summed in place equals the one over the built pseudo-header and message (even and odd lengths)', async (t) => {
+  const v4 = { src: ip('198.51.100.7'), dst: ip('224.0.0.18') };
+  const v6 = { src: ip('fe80::1:2'), dst: ip('ff02::12') };
+  for (const hex of ['3133640100640000c0000264', '31ff0103ffff1234cb007103cb007104cb007105', '3133640100640000c00002']) {
+    const message = fromHex(hex);
+    t.equal(vrrpChecksum(message, { family: 4, ...v4, variant: 'rfc9568' }), reference(message, 4, v4.src, v4.dst, false), `${hex} rfc9568`);
+    t.equal(vrrpChecksum(message, { family: 4, ...v4, variant: 'rfc5798' }), reference(message, 4, v4.src, v4.dst, true), `${hex} rfc5798`);
+    t.equal(vrrpChecksum(message, { family: 6, ...v6, variant: 'rfc9568' }), reference(message, 6, v6.src, v6.dst, true), `${hex} IPv6`);
+  }
+});
+
+t.test('the received form is named: either IPv4 form, the one IPv6 form, or none', async (t) => {
+  const message = fromHex('3133640100640000c0000264');
+  const v4 = { family: 4 as const, src: ip('192.0.2.1'), dst: ip('224.0.0.18') };
+  const v6 = { family: 6 as const, src: ip('fe80::1'), dst: ip('ff02::12') };
+  t.equal(matchingChecksumVariant(message, v4, vrrpChecksum(message, { ...v4, variant: 'rfc9568' })), 'rfc9568');
+  t.equal(matchingChecksumVariant(message, v4, vrrpChecksum(message, { ...v4, variant: 'rfc5798' })), 'rfc5798');
+  t.equal(matchingChecksumVariant(message, v4, vrrpChecksum(message, { ...v4, variant: 'rfc5798' }) ^ 1), null);
+  t.equal(matchingChecksumVariant(message, v6, vrrpChecksum(message, { ...v6, variant: 'rfc9568' })), 'rfc9568');
+  t.equal(matchingChecksumVariant(message, v6, vrrpChecksum(message, { ...v4, variant: 'rfc9568' })), null, 'IPv6 has no message-only form');
 });

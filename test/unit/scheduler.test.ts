@@ -101,3 +101,45 @@ t.test('a callback that re-arms itself for now waits for the next turn: the loop
   t.equal(other, true, 'other deadlines still run');
   scheduler.clear();
 });
+
+/** The FakeTime host, counting the host timers set. */
+function countingHost(time: InstanceType<typeof FakeTime>) {
+  const host = {
+    armed: 0,
+    after: (ms: number, callback: () => void) => {
+      host.armed++;
+      return time.after(ms, callback);
+    },
+    soon: (callback: () => void) => time.soon(callback),
+  };
+  return host;
+}
+
+t.test('a deadline moved later, again and again, keeps its host timer: a Backup resets its Active_Down_Timer on every packet', async (t) => {
+  const time = new FakeTime();
+  const host = countingHost(time);
+  const scheduler = new Scheduler(time, host);
+  const fired: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    time.advanceTo(i * 10);
+    scheduler.schedule('down', i * 10 + 361, (now) => fired.push(now));
+  }
+  t.ok(host.armed <= 5, `${host.armed} host timers for 100 moves`);
+  time.advanceTo(990 + 360);
+  t.same(fired, [], 'the early wakes fired nothing');
+  time.advanceTo(990 + 361);
+  t.same(fired, [990 + 361], 'fires at the last deadline, not an earlier one');
+});
+
+t.test('a deadline moved earlier than the host timer gets a new one in time', async (t) => {
+  const time = new FakeTime();
+  const scheduler = new Scheduler(time, countingHost(time));
+  const fired: number[] = [];
+  scheduler.schedule('a', 500, (now) => fired.push(now));
+  scheduler.schedule('a', 100, (now) => fired.push(now));
+  time.advanceTo(100);
+  t.same(fired, [100]);
+  time.advanceTo(600);
+  t.same(fired, [100], 'the moved deadline fires once');
+  t.equal(time.waiting, 0, 'no host timer left behind');
+});
