@@ -45,6 +45,7 @@ export async function takeoverSection(lab: Lab, plan: Plan): Promise<TakeoverFig
   const { intervals, families, kinds, trials } = plan.takeover;
   console.log(`\n## Takeover over the protocol limit, on the wire (ms; median / p95 / max of ${trials} trials)`);
   console.log('limit: SIGKILL Active_Down_Interval, graceful Skew_Time (priority 100); ann−adv: first GARP/NA − first advertisement of the new master');
+  console.log('to GARP/NA: last advertisement of the old master → first gratuitous ARP / unsolicited NA of the new one, minus the limit (overhead + ann−adv)');
   const figures: TakeoverFigures = { runs: new Map() };
   const rows: string[][] = [];
   const remarks: string[] = [];
@@ -61,6 +62,7 @@ export async function takeoverSection(lab: Lab, plan: Plan): Promise<TakeoverFig
         const theirs = byImpl.get(THEIRS) ?? [];
         const over = (runs: readonly TakeoverRun[]) => runs.map((r) => r.overhead);
         const ann = (runs: readonly TakeoverRun[]) => runs.flatMap((r) => (r.announceDelta === null ? [] : [r.announceDelta]));
+        const toAnnounce = (runs: readonly TakeoverRun[]) => runs.flatMap((r) => (r.announceDelta === null ? [] : [r.overhead + r.announceDelta]));
         rows.push([
           `${intervalMs} ms`,
           family,
@@ -71,12 +73,14 @@ export async function takeoverSection(lab: Lab, plan: Plan): Promise<TakeoverFig
           ratio(ours.length > 0 ? median(over(ours)) : undefined, theirs.length > 0 ? median(over(theirs)) : undefined),
           spread(ann(ours)),
           spread(ann(theirs)),
+          spread(toAnnounce(ours)),
+          spread(toAnnounce(theirs)),
         ]);
         for (const [name, runs] of byImpl) remarks.push(...notes(`${name} ${intervalMs} ms ${family} ${kind}`, runs));
       }
     }
   }
-  console.log(table(['interval', 'family', 'stop', 'limit', `${OURS} overhead`, `${THEIRS} overhead`, 'ratio med', `${OURS} ann−adv`, `${THEIRS} ann−adv`], rows, 3));
+  console.log(table(['interval', 'family', 'stop', 'limit', `${OURS} overhead`, `${THEIRS} overhead`, 'ratio med', `${OURS} ann−adv`, `${THEIRS} ann−adv`, `${OURS} to GARP/NA`, `${THEIRS} to GARP/NA`], rows, 3));
   for (const line of remarks) console.log(line);
   return figures;
 }
