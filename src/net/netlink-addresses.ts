@@ -7,7 +7,7 @@
  * and the request encoders; replies are read by ./netlink-parse.ts.
  */
 
-import { AttrStream, createNetlink, FlagsGet, FlagsNew, Protocol, rt, type NetlinkMessage, type NetlinkSocket } from 'netlink';
+import { AttrStream, createNetlink, FlagsGet, FlagsNew, Protocol, rt, type NetlinkMessage, type NetlinkSocket } from './netlink-lib.js';
 import { addressLength, formatAddress, type IpFamily } from '../protocol/ip-address.js';
 import {
   AF_UNSPEC,
