@@ -11,7 +11,7 @@
  * on the package's request path, and a few microseconds this way (issue 8 precision).
  */
 
-import { AttrStream, createNetlink, FlagsGet, Protocol, rt, type NetlinkMessage, type NetlinkSocket } from 'netlink';
+import { AttrStream, createNetlink, FlagsGet, Protocol, rt, type NetlinkMessage, type NetlinkSocket } from './netlink-lib.js';
 import { addressLength, formatAddress, type IpFamily } from '../protocol/ip-address.js';
 import {
   AF_UNSPEC,

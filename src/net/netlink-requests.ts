@@ -21,7 +21,7 @@
  */
 
 import { getSystemErrorName } from 'node:util';
-import { createNetlink, Flags, FlagsGet, MessageType, parseError, Protocol, type NetlinkMessage, type NetlinkSocket } from 'netlink';
+import { createNetlink, Flags, FlagsGet, MessageType, parseError, Protocol, type NetlinkMessage, type NetlinkSocket } from './netlink-lib.js';
 import { RTM_DELADDR, RTM_NEWADDR } from './netlink-parse.js';
 import { NetError } from './ports.js';
 

@@ -58,7 +58,7 @@ const RATE = Number(values.rate);
 const INSTANCES = Number(values.instances);
 const INTERVAL_MS = Number(values.interval);
 const unit = readUnitLaunch();
-const launch = { nodeOptions: values['node-options'] ?? unit.nodeOptions, nice: unit.nice };
+const launch = { nodeOptions: values['node-options'] ?? unit.nodeOptions, nice: unit.nice, env: unit.env };
 
 const V4_VRIDS = Array.from({ length: INSTANCES }, (_, i) => i + 1);
 const V6_VRIDS = Array.from({ length: INSTANCES }, (_, i) => i + 101);
@@ -148,6 +148,17 @@ class StateSampler {
     this.running = false;
     await this.done;
   }
+}
+
+/** The memory probe's line (memory-probe.ts) with the largest RSS, if the daemon runs the probe. */
+function largestProbe(lines: readonly string[]): string | undefined {
+  let best: { rss: number; line: string } | undefined;
+  for (const line of lines) {
+    if (!line.includes('"memoryProbe"')) continue;
+    const rss = (JSON.parse(line) as { rss?: number }).rss;
+    if (rss !== undefined && (best === undefined || rss > best.rss)) best = { rss, line };
+  }
+  return best?.line;
 }
 
 /** RSS of a daemon every 100 ms: the peak during the flood. */
@@ -266,6 +277,11 @@ async function runOnce(run: number): Promise<void> {
     console.log(`  to count if none lost: ${sent + spoken.b} / ${sent + spoken.m} datagrams (every frame sent, plus the peer's advertisements)`);
     console.log(`  kernel drops:        m1 ${drops(dropsAfter.m, dropsBefore.m)}; m2 ${drops(dropsAfter.b, dropsBefore.b)}`);
     console.log(`  RSS MB before/peak/after: m1 ${fmt(rssBefore.m)} / ${fmt(rss.m.peakMb)} / ${fmt(rssAfter.m)}; m2 ${fmt(rssBefore.b)} / ${fmt(rss.b.peakMb)} / ${fmt(rssAfter.b)}`);
+    // With --node-options '... --import=dist/test/bench/memory-probe.js': where the peak went.
+    for (const [name, daemon] of [['m1', master], ['m2', backup]] as const) {
+      const peak = largestProbe(daemon.raw);
+      if (peak !== undefined) console.log(`  ${name} at its largest: ${peak}`);
+    }
   } finally {
     stress?.kill();
     await pair.destroy();
@@ -286,5 +302,5 @@ function spawnStress(): { kill(): void } | null {
   return { kill: () => process.kill(-(child.pid as number), 'SIGKILL') };
 }
 
-console.log(`flood: NODE_OPTIONS="${launch.nodeOptions}" Nice=${launch.nice} (${values['node-options'] === undefined ? 'from the unit' : 'from --node-options'}); node ${process.version}`);
+console.log(`flood: NODE_OPTIONS="${launch.nodeOptions}" Nice=${launch.nice} (${values['node-options'] === undefined ? 'from the unit' : 'from --node-options'})${Object.keys(unit.env).length > 0 ? `; env ${Object.entries(unit.env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}; node ${process.version}`);
 for (let run = 1; run <= Number(values.runs); run++) await runOnce(run);

@@ -11,8 +11,8 @@
  * pair runs N IPv4 instances at 100 ms; after it settles, RSS (VmRSS), its peak (VmHWM) and
  * CPU (utime + stime from /proc) are taken over S seconds, for master and backup.
  *
- * --env sets an environment variable for the daemons of every variant (MALLOC_ARENA_MAX=2, say:
- * what a further Environment= line of the unit would do).
+ * The daemons get the unit's other Environment= variables too; --env sets one more (or another
+ * value) for every variant (MALLOC_ARENA_MAX=2, say: what a further Environment= line would do).
  *
  * --breakdown preloads memory-probe.js into the daemons (node --import), which prints
  * process.memoryUsage() and V8's heap spaces on stderr: where the resident memory goes.
@@ -42,10 +42,12 @@ interface Variant {
 }
 
 const unit = readUnitLaunch();
-const EXTRA_ENV: Record<string, string> = Object.fromEntries((values.env as string[]).map((spec) => [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)]));
+// The unit's own Environment= first; --env adds to it or replaces a value.
+const EXTRA_ENV: Record<string, string> = { ...unit.env, ...Object.fromEntries((values.env as string[]).map((spec) => [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)])) };
 const variants: Variant[] = [
   { name: 'unit', nodeOptions: unit.nodeOptions },
-  { name: 'unit-jit', nodeOptions: without(unit.nodeOptions, '--jitless') },
+  // The same without --jitless, when the unit sets it (otherwise it would only repeat "unit").
+  ...(unit.nodeOptions.split(/\s+/).includes('--jitless') ? [{ name: 'unit-jit', nodeOptions: without(unit.nodeOptions, '--jitless') }] : []),
   ...(values.variant as string[]).map((spec) => {
     const at = spec.indexOf('=');
     return { name: spec.slice(0, at), nodeOptions: `${without(unit.nodeOptions, '--jitless')} ${spec.slice(at + 1)}`.trim() };
@@ -95,7 +97,8 @@ async function runCase(variant: Variant, size: number, seconds: number): Promise
 const mb = (value: number): string => value.toFixed(1).padStart(6);
 const pct = (value: number): string => value.toFixed(1).padStart(5);
 
-console.log(`memory: ${values.seconds} s per case after settling; unit NODE_OPTIONS="${unit.nodeOptions}" Nice=${unit.nice}; node ${process.version}${(values.env as string[]).length > 0 ? `; env ${(values.env as string[]).join(' ')}` : ''}`);
+const envText = Object.entries(EXTRA_ENV).map(([name, value]) => `${name}=${value}`).join(' ');
+console.log(`memory: ${values.seconds} s per case after settling; unit NODE_OPTIONS="${unit.nodeOptions}" Nice=${unit.nice}; node ${process.version}${envText === '' ? '' : `; env ${envText}`}`);
 console.log('RSS / peak / anon in MB (VmRSS, VmHWM, RssAnon), CPU in % of one core; IPv4 instances at 100 ms');
 console.log(`${'variant'.padEnd(12)} ${'N'.padStart(4)} | master  RSS   peak   anon   CPU | backup  RSS   peak   anon   CPU | settled m/b | NODE_OPTIONS`);
 for (const size of (values.sizes as string).split(',').map(Number)) {

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     const [sender, receiver] = topology.members as [Member, Member];
     const [link] = JSON.parse(await inNs(receiver.ns, 'ip', '-j', 'link', 'show', 'eth0')) as Array<{ ifindex: number }>;
     for (const family of [4, 6] as const) {
-      const child = spawn('ip', ['netns', 'exec', receiver.ns, 'nice', '-n', String(unit.nice), process.execPath, ...nodeOptions, PEER, String(family), 'eth0', String(link!.ifindex)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('ip', ['netns', 'exec', receiver.ns, 'nice', '-n', String(unit.nice), process.execPath, ...nodeOptions, PEER, String(family), 'eth0', String(link!.ifindex)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...unit.env } });
       const peer = new Peer(child);
       try {
         await peer.next('ready');

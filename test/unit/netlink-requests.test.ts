@@ -2,7 +2,7 @@
 // an idle requester sends before request() returns, single-reply requests go out together (up
 // to MAX_SHARED), a dump runs alone, and address changes go ahead of waiting dumps.
 import t from 'tap';
-import { FlagsGet, FlagsNew, type NetlinkMessage } from 'netlink';
+import { FlagsGet, FlagsNew, type NetlinkMessage } from '../../src/net/netlink-lib.js';
 import { RTM_DELADDR, RTM_GETADDR, RTM_GETLINK, RTM_NEWADDR } from '../../src/net/netlink-parse.js';
 import { MAX_SHARED, RtnlRequester, type RequestSocket } from '../../src/net/netlink-requests.js';
 import { NetError } from '../../src/net/ports.js';
