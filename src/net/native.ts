@@ -133,11 +133,8 @@ export function peerCredentials(fd: number): PeerCredentials {
  * (native/rtnl_address.c). Throws NetError with the kernel's answer: EEXIST, EADDRNOTAVAIL,
  * ENODEV, EPERM ...
  */
-export function changeAddress(add: boolean, family: IpFamily, ifindex: number, address: Uint8Array, prefixLength: number, nodad: boolean, operation: string): void {
-  attempt(
-    () => operation,
-    () => loadBinding().changeAddress(add, family, ifindex, address, prefixLength, nodad),
-  );
+export function changeAddress(add: boolean, family: IpFamily, ifindex: number, address: Uint8Array, prefixLength: number, nodad: boolean, operation: () => string): void {
+  attempt(operation, () => loadBinding().changeAddress(add, family, ifindex, address, prefixLength, nodad));
 }
 
 export interface VrrpSocketOptions {

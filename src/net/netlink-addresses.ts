@@ -104,12 +104,14 @@ class NetlinkAddressPort implements AddressPort {
   }
 
   async addAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number, options: { nodad: boolean }): Promise<void> {
+    // Worked out only for an error: a takeover's add should not spend its time formatting.
+    const operation = (): string => `add ${describe(address, prefixLength)} to ifindex ${ifindex}`;
     this.checkOpen();
-    checkLength(address, family, () => `add ${describe(address, prefixLength)} to ifindex ${ifindex}`);
+    checkLength(address, family, operation);
     // NODAD means something only to IPv6; it keeps the address from starting out tentative.
     const nodad = family === 6 && options.nodad;
     try {
-      changeAddress(true, family, ifindex, address, prefixLength, nodad, `add ${describe(address, prefixLength)} to ifindex ${ifindex}`);
+      changeAddress(true, family, ifindex, address, prefixLength, nodad, operation);
     } catch (error) {
       if (error instanceof NetError && error.code === 'EEXIST') return;
       throw error;
@@ -117,16 +119,30 @@ class NetlinkAddressPort implements AddressPort {
   }
 
   async deleteAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
+    const operation = (): string => `delete ${describe(address, prefixLength)} from ifindex ${ifindex}`;
     this.checkOpen();
-    checkLength(address, family, () => `delete ${describe(address, prefixLength)} from ifindex ${ifindex}`);
+    checkLength(address, family, operation);
     try {
-      changeAddress(false, family, ifindex, address, prefixLength, false, `delete ${describe(address, prefixLength)} from ifindex ${ifindex}`);
+      changeAddress(false, family, ifindex, address, prefixLength, false, operation);
     } catch (error) {
       // IPv4 and IPv6 both say EADDRNOTAVAIL for an address that is not there; ENOENT is kept
       // for kernels that have said it instead. ENODEV: the interface is gone, and its addresses
       // with it.
       if (error instanceof NetError && (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOENT' || error.code === 'ENODEV')) return;
       throw error;
+    }
+  }
+
+  /**
+   * Runs the add and delete path down to the kernel, which refuses it without acting: ifindex 0
+   * names no interface (ENODEV). A Backup that has never been master would otherwise compile
+   * this code in its first takeover, between the advertisement and the gratuitous ARP
+   * (warm-up.ts).
+   */
+  rehearse(): void {
+    for (const [family, address, prefixLength] of REHEARSAL_ADDRESSES) {
+      this.addAddress(0, family, address, prefixLength, { nodad: true }).catch(() => undefined);
+      this.deleteAddress(0, family, address, prefixLength).catch(() => undefined);
     }
   }
 
@@ -233,6 +249,12 @@ function toChange(message: NetlinkMessage): NetlinkChange | null {
       return null;
   }
 }
+
+/** Documentation addresses (RFC 5737, RFC 3849), never installed: the rehearsal names no interface. */
+const REHEARSAL_ADDRESSES: ReadonlyArray<readonly [IpFamily, Uint8Array, number]> = [
+  [4, new Uint8Array([192, 0, 2, 1]), 32],
+  [6, new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), 128],
+];
 
 function checkLength(address: Uint8Array, family: IpFamily, operation: () => string): void {
   if (address.length !== addressLength(family)) throw new NetError('EINVAL', operation());

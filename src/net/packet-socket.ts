@@ -7,6 +7,9 @@
 import type { FrameSender } from './ports.js';
 import { PacketSocket } from './native.js';
 
+/** One byte: no Ethernet frame, refused by the addon (RangeError) before sendto(). */
+const RUNT_FRAME = new Uint8Array(1);
+
 export class PacketFrameSender implements FrameSender {
   readonly #socket: PacketSocket;
 
@@ -21,6 +24,18 @@ export class PacketFrameSender implements FrameSender {
    */
   send(frame: Uint8Array): void {
     this.#socket.send(frame);
+  }
+
+  /**
+   * Goes through send() with a frame too short for Ethernet, which the addon refuses before any
+   * system call: a Backup's first takeover then finds this path compiled.
+   */
+  rehearse(): void {
+    try {
+      this.send(RUNT_FRAME);
+    } catch {
+      // The refusal is the point.
+    }
   }
 
   /** Idempotent; send() afterwards throws NetError EBADF. */

@@ -44,6 +44,8 @@ export interface AddressPort {
   addAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number, options: { nodad: boolean }): Promise<void>;
   /** Removes an address; one already absent is not an error. */
   deleteAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void>;
+  /** Runs the add and delete code without changing anything, so that it is compiled (warm-up.ts). */
+  rehearse?(): void;
   /** Link and address changes from the kernel's multicast groups; returns an unsubscribe. */
   watch(listener: (change: NetlinkChange) => void): () => void;
   close(): void;
@@ -101,6 +103,8 @@ export interface VrrpTransport {
 /** AF_PACKET: whole Ethernet frames (gratuitous ARP, unsolicited NA) from the NIC's own MAC. */
 export interface FrameSender {
   send(frame: Uint8Array): void;
+  /** Runs the send code without sending anything, so that it is compiled (warm-up.ts). */
+  rehearse?(): void;
   close(): void;
 }
 

@@ -171,6 +171,9 @@ export class Daemon {
       seen.add(config.family);
       rehearseTakeover(config, driver.link).catch((error: unknown) => this.ports.log.debug({ err: String(error) }, 'takeover rehearsal failed'));
     }
+    // The rehearsal runs on null ports; the real adapters' code is exercised here, without effect.
+    this.ports.addresses.rehearse?.();
+    for (const { driver } of this.instances.values()) driver.rehearseFrames();
     this.ports.scheduler.schedule(WARM_KEY, now + WARM_EVERY_MS, (at) => this.keepTakeoverWarm(at));
   }
 

@@ -487,6 +487,11 @@ export class InstanceDriver {
     this.addresses.reassert(options);
   }
 
+  /** Runs the frame sender's code without sending (the daemon's warm-up, warm-up.ts). */
+  rehearseFrames(): void {
+    this.frames.rehearse?.();
+  }
+
   /** The address this instance advertises from (zeros while it has none). */
   get sourceAddress(): Uint8Array {
     return this.setup.source;

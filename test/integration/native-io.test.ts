@@ -219,6 +219,23 @@ t.test('native IPv6 VRRP and packet sockets between two namespaces', { skip: !is
     t.equal(got.line, frame);
   });
 
+  await t.test("a PacketFrameSender's rehearsal (warm-up) sends nothing", async (t) => {
+    const sent = async (): Promise<number> => Number(run('ip', ['netns', 'exec', a.ns, 'cat', `/sys/class/net/${a.ifname}/statistics/tx_packets`]).trim());
+    // The link may send an MLD report of its own meanwhile: a window of 5 rehearsals with no
+    // frame at all, in three tries, shows that they send none.
+    const windows: number[] = [];
+    const rehearsed = (): number => peerA.events.filter((e) => e.event === 'frame-rehearsed').length;
+    for (let attempt = 0; attempt < 3 && !windows.includes(0); attempt++) {
+      const before = await sent();
+      const expected = rehearsed() + 5;
+      for (let i = 0; i < 5; i++) peerA.command({ cmd: 'rehearse-frame' });
+      await peerA.waitFor('5 rehearsals', (e) => e.event === 'frame-rehearsed' && rehearsed() >= expected);
+      windows.push((await sent()) - before);
+    }
+    t.ok(windows.includes(0), `frames transmitted per window of 5 rehearsals: ${windows.join(', ')}`);
+    t.notOk(peerA.events.some((e) => e.event === 'error'), 'and reported no error');
+  });
+
   await t.test('sending from an address that is not ours is refused (Linux says EINVAL)', async (t) => {
     const message = vrrp(65, '2001:db8::99', 'ff02::12');
     peerA.command({ cmd: 'send', message, src: '2001:db8::99', dst: 'ff02::12' });

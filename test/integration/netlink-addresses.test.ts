@@ -298,6 +298,20 @@ if (process.getuid?.() !== 0) {
     t.match(await driver.call('addAddress', { ...args, family: 6, address: '2001:db8:7::9', prefixLength: 129 }), { ok: false, code: 'EINVAL' }, 'a prefix longer than the family allows');
   });
 
+  t.test('the rehearsal of adds and deletes (warm-up) changes nothing the kernel or a watcher can see', async (t) => {
+    const before = [...(await ipAddresses('ve0', 4)), ...(await ipAddresses('ve0', 6))];
+    await driver.ok('watch');
+    const mark = driver.changes.length;
+    for (let i = 0; i < 3; i++) await driver.ok('rehearse');
+    await driver.ok('getLink', { name: 've0' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    t.same(driver.changes.slice(mark), [], 'no address or link notification');
+    await driver.ok('unwatch');
+    t.same([...(await ipAddresses('ve0', 4)), ...(await ipAddresses('ve0', 6))], before, 've0 as before');
+    const everywhere = await ip('-j', 'addr', 'show');
+    t.notMatch(everywhere, /"192\.0\.2\.1","prefixlen":32|"2001:db8::1","prefixlen":128/, 'the rehearsal addresses are on no interface');
+  });
+
   t.test('without CAP_NET_ADMIN: reads work, changes fail with EPERM naming the operation', async (t) => {
     const unprivileged = await Driver.start(['setpriv', '--bounding-set=-net_admin', '--inh-caps=-net_admin']);
     t.equal((await unprivileged.ok<Link>('getLink', { name: 've0' })).ifindex, ve0.ifindex);

@@ -29,6 +29,7 @@ import { NetError, type InboundPacket } from '../../../src/net/ports.js';
 type Command =
   | { cmd: 'send'; message: string; src: string; dst: string }
   | { cmd: 'frame'; frame: string }
+  | { cmd: 'rehearse-frame' }
   | { cmd: 'stall'; until: string; drain?: boolean }
   | { cmd: 'stats' }
   | { cmd: 'close' };
@@ -119,6 +120,9 @@ if (mode === 'peer' || mode === 'small') {
       } else if (command.cmd === 'frame') {
         frames?.send(Buffer.from(command.frame, 'hex'));
         report({ event: 'frame-sent' });
+      } else if (command.cmd === 'rehearse-frame') {
+        frames?.rehearse();
+        report({ event: 'frame-rehearsed' });
       } else if (command.cmd === 'stall') {
         report({ event: 'stalling' });
         while (!existsSync(command.until)) continue;

@@ -16,7 +16,7 @@ import { formatAddress, parseAddress, type IpFamily } from '../../../src/protoco
 
 interface Command {
   readonly id: number;
-  readonly op: 'getLink' | 'listAddresses' | 'addAddress' | 'deleteAddress' | 'watch' | 'unwatch';
+  readonly op: 'getLink' | 'listAddresses' | 'addAddress' | 'deleteAddress' | 'rehearse' | 'watch' | 'unwatch';
   readonly name?: string;
   readonly ifindex?: number;
   readonly family?: IpFamily;
@@ -61,6 +61,9 @@ async function run(port: AddressPort, command: Command, unwatch: { current: (() 
       return port.addAddress(ifindex, family, bytes(command.address), prefixLength, { nodad: command.nodad === true });
     case 'deleteAddress':
       return port.deleteAddress(ifindex, family, bytes(command.address), prefixLength);
+    case 'rehearse':
+      port.rehearse?.();
+      return null;
     case 'watch':
       unwatch.current = port.watch((change) => send({ change: changeJson(change) }));
       return null;
