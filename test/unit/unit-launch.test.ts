@@ -66,8 +66,10 @@ t.test('values out of range or unknown are errors, not silently dropped', async 
 t.test("the repository's unit parses, and its NODE_OPTIONS is what the daemon gets", async (t) => {
   const text = readFileSync(UNIT_FILE, 'utf8');
   const launch = unitLaunch();
-  // Read independently of the parser: the last Environment=NODE_OPTIONS= line, if any.
-  const lines = [...text.matchAll(/^Environment=NODE_OPTIONS=(\S*)\s*$/gm)];
-  t.equal(launch.env.NODE_OPTIONS, lines.at(-1)?.[1]);
+  // Read independently of the parser: the last Environment=NODE_OPTIONS= line, if any, bare or
+  // in double quotes (several options need them).
+  const lines = [...text.matchAll(/^Environment=(?:"NODE_OPTIONS=([^"]*)"|NODE_OPTIONS=(\S*))\s*$/gm)];
+  const last = lines.at(-1);
+  t.equal(launch.env.NODE_OPTIONS, last?.[1] ?? last?.[2]);
   t.ok(launch.prefix.every((word) => word !== ''), 'no empty words in the prefix');
 });
