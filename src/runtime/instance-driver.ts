@@ -162,6 +162,8 @@ export class InstanceDriver {
    * old ones is never sent.
    */
   private preparedAdvert: PreparedAdvert | null = null;
+  /** The scheduler keys of this instance's timers (timerKey()). */
+  private readonly timerKeys = new Map<TimerName, string>();
   /** The last advertisement source and its text (peerName()). */
   private lastPeer: { readonly bytes: Uint8Array; readonly text: string } | null = null;
 
@@ -686,7 +688,13 @@ export class InstanceDriver {
   }
 
   private timerKey(timer: TimerName): string {
-    return `${this.name}/${timer}`;
+    // Made once per timer: a Backup re-arms its Active_Down_Timer on every advertisement.
+    let key = this.timerKeys.get(timer);
+    if (key === undefined) {
+      key = `${this.name}/${timer}`;
+      this.timerKeys.set(timer, key);
+    }
+    return key;
   }
 
   private encodeFor(priority: number, dst: Uint8Array): Uint8Array {

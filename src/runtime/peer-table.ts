@@ -51,6 +51,8 @@ type Row = { -readonly [K in keyof PeerEntry]: PeerEntry[K] };
 export class PeerTable {
   /** Least recently heard first: a row heard again is moved to the end. */
   private readonly rows = new Map<string, Row>();
+  /** The row at the end of `rows`, the most recently heard. */
+  private newest: Row | undefined;
 
   constructor(private readonly capacity = PEER_TABLE_SIZE) {}
 
@@ -58,7 +60,7 @@ export class PeerTable {
   heard(address: string, adv: HeardAdvertisement, now: number): number | undefined {
     const row = this.rows.get(address);
     if (row === undefined) {
-      this.rows.set(address, {
+      const fresh: Row = {
         address,
         priority: adv.priority,
         maxAdvertIntervalCs: adv.maxAdvertIntervalCs,
@@ -66,7 +68,9 @@ export class PeerTable {
         firstHeard: now,
         lastHeard: now,
         count: 1,
-      });
+      };
+      this.rows.set(address, fresh);
+      this.newest = fresh;
       if (this.rows.size > this.capacity) this.rows.delete(this.rows.keys().next().value as string);
       return undefined;
     }
@@ -76,8 +80,12 @@ export class PeerTable {
     row.checksum = adv.checksumVariant;
     row.lastHeard = now;
     row.count++;
-    this.rows.delete(address);
-    this.rows.set(address, row);
+    // To the end, unless it is there already (one Active router: every packet).
+    if (this.newest !== row) {
+      this.rows.delete(address);
+      this.rows.set(address, row);
+      this.newest = row;
+    }
     return before;
   }
 
