@@ -102,9 +102,11 @@ if (requireRoot(t)) {
     await new Promise((resolve) => setTimeout(resolve, 800));
     t.equal(one.state(), 'BACKUP', 'held in backup although it has the higher priority');
 
+    // Marked before the command: the preemption may be logged before ctl returns.
+    const beforeResume = one.lines.length;
     const resumed = await ctl(one.statusSocket, ['resume', 'web']);
     t.equal(resumed.status, 0);
-    const back = await one.waitState('MASTER', 3000, { from: one.lines.length - 1 });
+    const back = await one.waitState('MASTER', 3000, { from: beforeResume });
     t.equal(back.reason, 'preempt', 'after resume, preemption applies again');
 
     const missing = await ctl(one.statusSocket, ['step-down', 'nope']);
