@@ -80,6 +80,7 @@ export interface VrrpTransport {
   /**
    * Optional: build ahead whatever send() would build for exactly this message object, so that
    * a later send() of it goes straight to the system call (a Backup's takeover advertisement).
+   * Never throws: a transport that cannot build ahead leaves the work to send().
    */
   prepare?(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void;
   onPacket(listener: (packet: InboundPacket) => void): void;

@@ -80,7 +80,9 @@ export class ReceiveHub {
     };
     this.transport = {
       send: (message, src, dst) => current().send(message, src, dst),
-      prepare: (message, src, dst) => current().prepare?.(message, src, dst),
+      // Building ahead is an optimisation: with no socket there is nothing to build for, and
+      // it must not throw where send() would (the caller's step is not prepared for it).
+      prepare: (message, src, dst) => this.socket?.prepare?.(message, src, dst),
       onPacket: () => undefined,
       onSendError: () => undefined,
       onReceiveError: () => undefined,

@@ -276,3 +276,12 @@ t.test('VRRPv2 for a VRID not configured here: counted per source on the socket,
   t.equal(lines.filter((l) => l.reason === 'bad-version').length, 1, 'keyed by reason alone: one line');
   t.equal(driver.snapshot().otherVersions.length, 0);
 });
+
+t.test('building ahead while the socket is being reopened is skipped, never thrown: only send() says EBADF', async (t) => {
+  const { hub } = setup({ failOpens: 1 });
+  t.equal(hub.deaf, true, 'no socket');
+  const src = ip('192.0.2.1');
+  const dst = ip('224.0.0.18');
+  t.doesNotThrow(() => hub.transport.prepare?.(ADVERT, src, dst), 'prepare is an optimisation');
+  t.throws(() => hub.transport.send(ADVERT, src, dst), { code: 'EBADF' }, 'send still reports the missing socket');
+});
