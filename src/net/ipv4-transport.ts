@@ -144,22 +144,28 @@ export class Ipv4VrrpTransport extends VrrpReceiver implements VrrpTransport {
   }
 
   /**
-   * Packets built ahead (prepare()), per message object: every Backup on this interface keeps
-   * one for its takeover advertisement, and drops it (to the GC) when it encodes another.
+   * Packets built, per message object: a Backup's takeover advertisement is built ahead
+   * (prepare()), and a master sends one message object every interval. An entry goes (to the
+   * GC) with its message.
    */
-  private readonly prepared = new WeakMap<Uint8Array, { readonly src: Uint8Array; readonly dst: Uint8Array; readonly packet: Buffer; readonly address: string }>();
+  private readonly packets = new WeakMap<Uint8Array, { readonly src: Uint8Array; readonly dst: Uint8Array; readonly packet: Buffer; readonly address: string }>();
 
   prepare(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
-    this.prepared.set(message, { src, dst, packet: Buffer.from(buildIpv4Packet(src, dst, message)), address: formatIPv4(dst) });
+    this.packetFor(message, src, dst);
+  }
+
+  /** The packet for this message from these exact src and dst (the checksum covers them). */
+  private packetFor(message: Uint8Array, src: Uint8Array, dst: Uint8Array): { readonly packet: Buffer; readonly address: string } {
+    const built = this.packets.get(message);
+    if (built !== undefined && built.src === src && built.dst === dst) return built;
+    const fresh = { src, dst, packet: Buffer.from(buildIpv4Packet(src, dst, message)), address: formatIPv4(dst) };
+    this.packets.set(message, fresh);
+    return fresh;
   }
 
   send(message: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
     if (this.closed) throw new NetError('EBADF', 'send on a closed IPv4 VRRP socket');
-    // The header built ahead only for these exact src and dst: the message's checksum covers them.
-    const ready = this.prepared.get(message);
-    const hit = ready !== undefined && ready.src === src && ready.dst === dst;
-    const packet = hit ? ready.packet : Buffer.from(buildIpv4Packet(src, dst, message));
-    const address = hit ? ready.address : formatIPv4(dst);
+    const { packet, address } = this.packetFor(message, src, dst);
     // sendto() now, in the caller's tick, like the announcements: raw-socket's own send() waits
     // for the next poll phase, behind whatever the tick still does (the netlink address change
     // on a takeover), which put the first advertisement 0.5-5 ms after the transition. Only

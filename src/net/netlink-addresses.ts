@@ -103,32 +103,27 @@ class NetlinkAddressPort implements AddressPort {
     return entries;
   }
 
-  async addAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number, options: { nodad: boolean }): Promise<void> {
-    // Worked out only for an error: a takeover's add should not spend its time formatting.
-    const operation = (): string => `add ${describe(address, prefixLength)} to ifindex ${ifindex}`;
-    this.checkOpen();
-    checkLength(address, family, operation);
+  addAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number, options: { nodad: boolean }): Promise<void> {
     // NODAD means something only to IPv6; it keeps the address from starting out tentative.
-    const nodad = family === 6 && options.nodad;
-    try {
-      changeAddress(true, family, ifindex, address, prefixLength, nodad, operation);
-    } catch (error) {
-      if (error instanceof NetError && error.code === 'EEXIST') return;
-      throw error;
-    }
+    return this.change(true, ifindex, family, address, prefixLength, family === 6 && options.nodad, ADD_DONE_ALREADY, () => `add ${describe(address, prefixLength)} to ifindex ${ifindex}`);
   }
 
-  async deleteAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
-    const operation = (): string => `delete ${describe(address, prefixLength)} from ifindex ${ifindex}`;
+  deleteAddress(ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number): Promise<void> {
+    return this.change(false, ifindex, family, address, prefixLength, false, DELETE_DONE_ALREADY, () => `delete ${describe(address, prefixLength)} from ifindex ${ifindex}`);
+  }
+
+  /**
+   * One add or delete; the kernel's answers in `doneAlready` mean the wish already holds.
+   * `operation` is worked out only for an error: a takeover's add should not spend its time
+   * formatting.
+   */
+  private async change(add: boolean, ifindex: number, family: IpFamily, address: Uint8Array, prefixLength: number, nodad: boolean, doneAlready: ReadonlySet<string>, operation: () => string): Promise<void> {
     this.checkOpen();
-    checkLength(address, family, operation);
+    if (address.length !== addressLength(family)) throw new NetError('EINVAL', operation());
     try {
-      changeAddress(false, family, ifindex, address, prefixLength, false, operation);
+      changeAddress(add, family, ifindex, address, prefixLength, nodad, operation);
     } catch (error) {
-      // IPv4 and IPv6 both say EADDRNOTAVAIL for an address that is not there; ENOENT is kept
-      // for kernels that have said it instead. ENODEV: the interface is gone, and its addresses
-      // with it.
-      if (error instanceof NetError && (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOENT' || error.code === 'ENODEV')) return;
+      if (error instanceof NetError && doneAlready.has(error.code)) return;
       throw error;
     }
   }
@@ -250,15 +245,19 @@ function toChange(message: NetlinkMessage): NetlinkChange | null {
   }
 }
 
+/** An address already there (we add with EXCL, so that the kernel says so). */
+const ADD_DONE_ALREADY: ReadonlySet<string> = new Set(['EEXIST']);
+/**
+ * IPv4 and IPv6 both say EADDRNOTAVAIL for an address that is not there; ENOENT is kept for
+ * kernels that have said it instead. ENODEV: the interface is gone, and its addresses with it.
+ */
+const DELETE_DONE_ALREADY: ReadonlySet<string> = new Set(['EADDRNOTAVAIL', 'ENOENT', 'ENODEV']);
+
 /** Documentation addresses (RFC 5737, RFC 3849), never installed: the rehearsal names no interface. */
 const REHEARSAL_ADDRESSES: ReadonlyArray<readonly [IpFamily, Uint8Array, number]> = [
   [4, new Uint8Array([192, 0, 2, 1]), 32],
   [6, new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), 128],
 ];
-
-function checkLength(address: Uint8Array, family: IpFamily, operation: () => string): void {
-  if (address.length !== addressLength(family)) throw new NetError('EINVAL', operation());
-}
 
 function describe(address: Uint8Array, prefixLength: number): string {
   return `${formatAddress(address)}/${prefixLength}`;

@@ -14,7 +14,7 @@ export const VRRP_IP_PROTOCOL = 112;
 /** Which IPv4 checksum: RFC 9568 (message only) or RFC 5798 (IPv4 pseudo-header + message). */
 export type ChecksumVariant = 'rfc9568' | 'rfc5798';
 
-/** RFC 1071 one's-complement sum of 16-bit words, folded, not yet complemented. */
+/** RFC 1071 sum of 16-bit words across the parts (an odd byte pairs with the next part's), unfolded. */
 function onesComplementSum(parts: readonly Uint8Array[]): number {
   let sum = 0;
   let odd: number | null = null;
@@ -31,24 +31,12 @@ function onesComplementSum(parts: readonly Uint8Array[]): number {
   }
   // An odd trailing byte is padded with a zero byte on the right (RFC 1071 §4.1).
   if (odd !== null) sum += odd << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return sum;
 }
 
 /** The Internet checksum (RFC 1071) of the concatenated parts. */
 export function internetChecksum(parts: readonly Uint8Array[]): number {
-  return ~onesComplementSum(parts) & 0xffff;
-}
-
-/** RFC 768-style IPv4 pseudo-header as RFC 5798 §5.2.8 uses it: src, dst, zero, protocol, length. */
-function ipv4PseudoHeader(src: Uint8Array, dst: Uint8Array, length: number): Uint8Array {
-  const header = new Uint8Array(12);
-  header.set(src.subarray(0, 4), 0);
-  header.set(dst.subarray(0, 4), 4);
-  header[9] = VRRP_IP_PROTOCOL;
-  header[10] = length >> 8;
-  header[11] = length & 0xff;
-  return header;
+  return complement(onesComplementSum(parts));
 }
 
 /** RFC 8200 §8.1 pseudo-header: src, dst, 32-bit upper-layer length, 3 zero bytes, next header. */

@@ -407,7 +407,7 @@ export class InstanceDriver {
     // (which it would keep alive), made only when the Active router changes.
     const active = this.state.activeAddress;
     const source = active !== null && sameAddress(active, from) ? active : from.slice();
-    const peer = this.peerName(from);
+    const peer = this.peerName(source);
     const previously = this.group.heard(peer, adv, now);
     // A peer not heard for an Active_Down_Interval is a new episode (a partition that healed):
     // its first lower-priority advertisement always earns a re-announcement.
@@ -440,12 +440,12 @@ export class InstanceDriver {
    * often the same router every interval, and formatting it per packet was 7 % of a backup's
    * CPU at 255 instances.
    */
-  private peerName(from: Uint8Array): string {
+  private peerName(source: Uint8Array): string {
     const last = this.lastPeer;
-    if (last !== null && sameAddress(last.bytes, from)) return last.text;
-    const text = formatAddress(from);
-    // A copy: `from` is a view into the receive batch, which it would keep alive.
-    this.lastPeer = { bytes: from.slice(), text };
+    if (last !== null && sameAddress(last.bytes, source)) return last.text;
+    const text = formatAddress(source);
+    // `source` is already a copy (onAdvertisement), not a view of the receive batch.
+    this.lastPeer = { bytes: source, text };
     return text;
   }
 
